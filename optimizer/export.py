@@ -1,0 +1,103 @@
+"""Plans and tables at the edge: amounts rounded to the fen, CSV files written atomically.
+
+Rounding happens only here. :func:`to_fen` turns a plan into whole-fen payments month by month,
+replaying as it goes, so that (a) no month pays more than the money it has (available money is
+floored to the fen, payments share it by largest remainder) and (b) a loan the exact plan clears
+is paid to the fen in the rounded plan too. The CSV's balances are the ledger's replay of exactly
+those payments, so replaying the CSV gives its balances back to the fen.
+
+CSV files are UTF-8 with a BOM (Excel and WPS then show Chinese names) and are written to a
+temporary file in the target folder and renamed into place: a failed run leaves nothing behind.
+"""
+
+from __future__ import annotations
+
+import math
+import os
+import tempfile
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+
+from .errors import OutputError
+from .ledger import Ledger, MonthView, replay
+
+PLAN_COLUMNS = ["strategy", "month", "loan", "payment", "interest", "penalty", "balance", "overdue"]
+
+
+def _fen_split(targets: np.ndarray, cap_fen: int) -> np.ndarray:
+    """Whole-fen amounts close to ``targets`` (yuan) whose sum never exceeds ``cap_fen``."""
+    exact = np.maximum(targets, 0.0) * 100
+    fen = np.floor(exact + 1e-6).astype(np.int64)
+    total = min(int(round(exact.sum())), cap_fen)
+    spare = total - int(fen.sum())
+    if spare > 0:
+        remainders = exact - fen
+        for i in np.argsort(-remainders)[:spare]:
+            fen[i] += 1
+    elif spare < 0:  # floors alone exceed the cap only through float noise; trim the largest
+        for i in np.argsort(-fen)[: -spare]:
+            fen[i] -= 1
+    return fen
+
+
+def to_fen(ledger: Ledger) -> Ledger:
+    """The same plan in whole fen, replayed (see module docstring)."""
+    exact = ledger.payments
+    clears = ledger.balance[:, 1:] == 0.0
+
+    def policy(view: MonthView) -> np.ndarray:
+        t = view.t
+        target = np.where(clears[:, t], view.owed, np.minimum(exact[:, t], view.owed))
+        # Fen rounding of an owed amount can leave < half a fen (settled) or overpay < half a fen.
+        cap = math.floor(view.available * 100 + 1e-6)
+        return _fen_split(target, max(cap, 0)) / 100
+
+    return replay(ledger.terms, policy)
+
+
+def plan_table(strategy: str, ledger: Ledger) -> pd.DataFrame:
+    """The plan CSV's rows (rounded to the fen), one per month and loan."""
+    fen = to_fen(ledger)
+    terms = fen.terms
+    n, T = terms.n_loans, terms.horizon
+    frame = pd.DataFrame({
+        "strategy": strategy,
+        "month": np.tile(np.array(terms.months), n),
+        "loan": np.repeat(np.array(terms.names), T),
+        "payment": fen.payments.ravel(),
+        "interest": fen.interest.ravel(),
+        "penalty": fen.penalty.ravel(),
+        "balance": fen.balance[:, 1:].ravel(),
+        "overdue": fen.overdue[:, 1:].ravel(),
+    })
+    money = ["payment", "interest", "penalty", "balance", "overdue"]
+    frame[money] = frame[money].round(2)
+    return frame.sort_values(["month"], kind="stable").reset_index(drop=True)[PLAN_COLUMNS]
+
+
+def write_csv(frame: pd.DataFrame, path: str | Path) -> None:
+    """Write ``frame`` as UTF-8-with-BOM CSV, atomically (temp file + rename)."""
+    path = Path(path)
+    folder = path.parent if str(path.parent) else Path(".")
+    if not folder.is_dir():
+        raise OutputError(str(path), f"folder {folder} does not exist")
+    try:
+        fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=folder)
+    except OSError as exc:
+        raise OutputError(str(path), exc.strerror or str(exc)) from None
+    try:
+        with os.fdopen(fd, "w", encoding="utf-8-sig", newline="") as out:
+            frame.to_csv(out, index=False, float_format="%.2f")
+        os.replace(tmp, path)
+    except BaseException:
+        Path(tmp).unlink(missing_ok=True)
+        raise
+
+
+def payments_from_csv(path: str | Path, names: tuple[str, ...], months: tuple[str, ...]) -> np.ndarray:
+    """The (n, T) payment matrix of a plan CSV (to replay it through the ledger)."""
+    frame = pd.read_csv(path, encoding="utf-8-sig", dtype={"month": str, "loan": str})
+    wide = frame.pivot(index="loan", columns="month", values="payment")
+    return wide.reindex(index=list(names), columns=list(months)).to_numpy(dtype=float)

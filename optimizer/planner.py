@@ -1,0 +1,101 @@
+"""The engine's front door: a scenario in, a replayed plan (or all plans side by side) out.
+
+``make_plan(scenario, "optimal" | "avalanche" | …)`` and ``compare(scenario)`` are what the CLI
+and the dashboard call; both return ledger-backed results, never solver numbers directly.
+"""
+
+from __future__ import annotations
+
+from typing import NamedTuple
+
+import pandas as pd
+
+from .heuristics import POLICIES, STRATEGIES
+from .ledger import replay
+from .scenario import Scenario
+from .solve import PlanResult, PlanStatus, essentials_shortfall, optimal_plan
+from .terms import RISK_CLASSES, PlanTerms, plan_terms
+
+ALL_STRATEGIES = ("optimal", *STRATEGIES)
+
+
+def make_plan(scenario: Scenario, strategy: str = "optimal", terms: PlanTerms | None = None) -> PlanResult:
+    terms = terms if terms is not None else plan_terms(scenario)
+    if strategy == "optimal":
+        return optimal_plan(terms)
+    if strategy not in POLICIES:
+        raise ValueError(f"unknown strategy {strategy!r}; choose one of {', '.join(ALL_STRATEGIES)}")
+    ledger = replay(terms, POLICIES[strategy](terms, scenario))
+    if essentials_shortfall(terms) is not None:
+        status = PlanStatus.ESSENTIALS_UNCOVERED
+    else:
+        status = PlanStatus.CLEARED if ledger.leftover == 0 else PlanStatus.NOT_CLEARED
+    return PlanResult(strategy, status, ledger)
+
+
+class PlanSummary(NamedTuple):
+    """One row of the comparison (yuan unrounded; months 1-based)."""
+
+    strategy: str
+    status: str
+    total_paid: float
+    interest: float
+    penalty: float
+    debt_free_month: str | None  # YYYY-MM, None if not within the horizon
+    months_to_debt_free: int | None
+    left_at_horizon: float
+    overdue_yuan_months: dict[str, float]  # by risk class, plus "all"
+    months_overdue: dict[str, int]  # by loan
+    weighted_cost: float
+
+
+def summarize(result: PlanResult) -> PlanSummary:
+    ledger = result.ledger
+    terms = ledger.terms
+    ym = ledger.overdue_yuan_months
+    by_class = {cls: float(ym[terms.classes[:, k]].sum()) for k, cls in enumerate(RISK_CLASSES)}
+    by_class["all"] = float(ym.sum())
+    free = ledger.debt_free_month
+    return PlanSummary(
+        strategy=result.strategy,
+        status=result.status.value,
+        total_paid=float(ledger.payments.sum()),
+        interest=float(ledger.interest.sum()),
+        penalty=float(ledger.penalty.sum()),
+        debt_free_month=None if free is None else terms.months[free - 1],
+        months_to_debt_free=free,
+        left_at_horizon=ledger.leftover,
+        overdue_yuan_months=by_class,
+        months_overdue={name: int((row > 0).sum()) for name, row in zip(terms.names, ledger.overdue[:, 1:])},
+        weighted_cost=ledger.weighted_cost,
+    )
+
+
+class Comparison(NamedTuple):
+    results: dict[str, PlanResult]
+    summaries: dict[str, PlanSummary]
+
+    def table(self) -> pd.DataFrame:
+        """One row per plan; the columns of ``compare --out``."""
+        rows = []
+        for s in self.summaries.values():
+            row = {
+                "strategy": s.strategy,
+                "status": s.status,
+                "total_paid": s.total_paid,
+                "interest": s.interest,
+                "penalty": s.penalty,
+                "debt_free": s.debt_free_month or "not within horizon",
+                "left_at_horizon": s.left_at_horizon,
+                **{f"overdue_yuan_months_{k}": v for k, v in s.overdue_yuan_months.items()},
+                "weighted_cost": s.weighted_cost,
+                **{f"months_overdue[{k}]": v for k, v in s.months_overdue.items()},
+            }
+            rows.append(row)
+        return pd.DataFrame(rows)
+
+
+def compare(scenario: Scenario, strategies: tuple[str, ...] = ALL_STRATEGIES) -> Comparison:
+    terms = plan_terms(scenario)
+    results = {s: make_plan(scenario, s, terms) for s in strategies}
+    return Comparison(results, {s: summarize(r) for s, r in results.items()})
