@@ -26,19 +26,27 @@ from .ledger import Ledger, MonthView, replay
 PLAN_COLUMNS = ["strategy", "month", "loan", "payment", "interest", "penalty", "balance", "overdue"]
 
 
-def _fen_split(targets: np.ndarray, cap_fen: int) -> np.ndarray:
-    """Whole-fen amounts close to ``targets`` (yuan) whose sum never exceeds ``cap_fen``."""
+def _fen_split(targets: np.ndarray, clearing: np.ndarray, cap_fen: int) -> np.ndarray:
+    """Whole-fen amounts close to ``targets`` (yuan) whose sum never exceeds ``cap_fen``.
+
+    A loan being cleared is paid its owed amount rounded half-up to the fen (which settles it);
+    the others share what is left by largest remainder.
+    """
     exact = np.maximum(targets, 0.0) * 100
     fen = np.floor(exact + 1e-6).astype(np.int64)
+    fen[clearing] = np.floor(exact[clearing] + 0.5).astype(np.int64)
+    if fen[clearing].sum() > cap_fen:  # not enough to clear after rounding: share everything
+        clearing = np.zeros_like(clearing)
+        fen = np.floor(exact + 1e-6).astype(np.int64)
     total = min(int(round(exact.sum())), cap_fen)
     spare = total - int(fen.sum())
     if spare > 0:
-        remainders = exact - fen
+        remainders = np.where(clearing, -1.0, exact - fen)
         for i in np.argsort(-remainders)[:spare]:
-            fen[i] += 1
-    elif spare < 0:  # floors alone exceed the cap only through float noise; trim the largest
-        for i in np.argsort(-fen)[: -spare]:
-            fen[i] -= 1
+            if not clearing[i]:
+                fen[i] += 1
+    while fen.sum() > cap_fen:  # floors can exceed the cap only through float noise
+        fen[np.argmax(np.where(clearing, -1, fen))] -= 1
     return fen
 
 
@@ -49,10 +57,10 @@ def to_fen(ledger: Ledger) -> Ledger:
 
     def policy(view: MonthView) -> np.ndarray:
         t = view.t
-        target = np.where(clears[:, t], view.owed, np.minimum(exact[:, t], view.owed))
-        # Fen rounding of an owed amount can leave < half a fen (settled) or overpay < half a fen.
+        clearing = clears[:, t] & (view.owed > 0)
+        target = np.where(clearing, view.owed, np.minimum(exact[:, t], view.owed))
         cap = math.floor(view.available * 100 + 1e-6)
-        return _fen_split(target, max(cap, 0)) / 100
+        return _fen_split(target, clearing, max(cap, 0)) / 100
 
     return replay(ledger.terms, policy)
 

@@ -19,8 +19,9 @@ import numpy as np
 
 from .terms import PlanTerms
 
-# A balance under half a fen after a payment is settled: lenders settle to the fen, and an LP
-# solution carries residuals of 1e-7 yuan that must not count as a debt left.
+# A balance (or an overdue part) under half a fen is settled: lenders settle to the fen, and LP
+# solutions and float arithmetic leave residuals of 1e-7 yuan that must not count as a debt
+# left or a month overdue.
 SETTLED_BELOW = 0.005
 # Budget slack allowed before a month counts as overspent (solver tolerance, not money).
 BUDGET_TOLERANCE = 1e-6
@@ -127,19 +128,23 @@ def replay(terms: PlanTerms, plan: np.ndarray | Policy) -> Ledger:
         pay = np.asarray(decide(view), dtype=float)
         if (pay < -BUDGET_TOLERANCE).any():
             problems.append(f"{terms.months[t]}: negative payment")
-        pay = np.clip(pay, 0.0, owed)  # money above what is owed stays in cash
+        # Money above what is owed stays in cash, except a sub-half-fen excess: that is a
+        # payment to the fen of an amount owed in fractions of a fen, and it settles the loan.
+        pay = np.maximum(pay, 0.0)
+        pay = np.where(pay > owed + SETTLED_BELOW, owed, pay)
         remaining = pay.copy()
         for k in range(4):
             take = np.minimum(parts[:, k], remaining)
             parts[:, k] -= take
             paid_parts[:, k] += take
             remaining -= take
-        left = owed - pay
+        left = np.maximum(owed - pay, 0.0)
         settled = left < SETTLED_BELOW
         left[settled] = 0.0
         parts[settled] = 0.0
         balance[:, t + 1] = left
-        overdue[:, t + 1] = np.maximum(0.0, left - terms.schedule[:, t + 1])
+        behind = left - terms.schedule[:, t + 1]
+        overdue[:, t + 1] = np.where(behind < SETTLED_BELOW, 0.0, behind)
         payments[:, t] = pay
         cash[t + 1] = available - pay.sum()
         if cash[t + 1] < -BUDGET_TOLERANCE * max(1.0, abs(available)):

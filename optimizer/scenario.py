@@ -209,7 +209,8 @@ class Loan(_Frozen):
             raise _problem(
                 "apr",
                 f"must be a yearly rate between 0 and {MAX_APR} ({MAX_APR:.0%}), written as a fraction "
-                f"(0.24) or a percentage string (\"24%\"); got {self.apr:g}",
+                f"(0.24) or a percentage string (\"24%\"); got {self.apr:g}"
+                + (f" (if you meant {self.apr:g} %, write {self.apr / 100:g})" if self.apr <= 100 else ""),
             )
         if self.daily_rate is not None and self.daily_rate > MAX_DAILY_RATE:
             raise _problem(

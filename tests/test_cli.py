@@ -1,0 +1,177 @@
+"""The command line as a user runs it: exit codes, one-line errors, the CSV, nothing half-written."""
+
+from __future__ import annotations
+
+import re
+import shutil
+import subprocess
+import tomllib
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+import pytest
+
+from optimizer import load_scenario, plan_terms, replay
+from optimizer.export import PLAN_COLUMNS, payments_from_csv
+
+from .conftest import SCENARIOS, run_cli
+
+GOOD = (SCENARIOS / "three-overdue-loans.toml").read_text(encoding="utf-8")
+
+
+def test_solve_writes_the_csv_the_issue_asks_for(tmp_path):
+    out = tmp_path / "plan.csv"
+    done = run_cli("solve", SCENARIOS / "three-overdue-loans.toml", "--out", out)
+    assert done.returncode == 0, done.stderr
+    assert "Debt-free: 2028-01" in done.stdout
+    raw = out.read_bytes()
+    assert raw.startswith(b"\xef\xbb\xbf")  # UTF-8 BOM for Excel / WPS
+    frame = pd.read_csv(out, encoding="utf-8-sig", dtype={"month": str})
+    assert list(frame.columns) == PLAN_COLUMNS
+    assert frame["month"].str.fullmatch(r"\d{4}-\d{2}").all()
+    assert set(frame["loan"]) == {"360借条", "京东金条", "速借小贷"}
+    money = frame[["payment", "interest", "penalty", "balance", "overdue"]].to_numpy()
+    assert np.allclose(money * 100, np.round(money * 100))  # whole fen
+
+
+@pytest.mark.parametrize("name", ["three-overdue-loans", "counsellor-twelve-loans", "income-too-low"])
+@pytest.mark.parametrize("strategy", ["optimal", "pro-rata"])
+def test_csv_replays_to_its_own_balances_within_the_money(tmp_path, name, strategy):
+    path = SCENARIOS / f"{name}.toml"
+    out = tmp_path / "plan.csv"
+    done = run_cli("solve", path, "--strategy", strategy, "--out", out)
+    assert done.returncode in (0, 1), done.stderr
+    terms = plan_terms(load_scenario(path))
+    pay = payments_from_csv(out, terms.names, terms.months)
+    ledger = replay(terms, pay)
+    frame = pd.read_csv(out, encoding="utf-8-sig", dtype={"month": str})
+    balance = frame.pivot(index="loan", columns="month", values="balance").reindex(index=list(terms.names))
+    assert np.abs(ledger.balance[:, 1:] - balance.to_numpy()).max() <= 0.005 + 1e-9
+    # No month pays more than the money it has: cash carried + income − essentials.
+    available = ledger.cash[:-1] + terms.net
+    assert (pay.sum(axis=0) <= available + 1e-9).all()
+    assert ledger.problems == ()
+
+
+def test_income_too_low_exits_1_and_the_extra_it_names_clears_the_debts(tmp_path):
+    path = SCENARIOS / "income-too-low.toml"
+    out = tmp_path / "plan.csv"
+    done = run_cli("solve", path, "--out", out)
+    assert done.returncode == 1
+    assert out.exists()  # the best plan is still written
+    match = re.search(r"¥([\d,]+) more per month", done.stdout)
+    assert match, done.stdout
+    extra = float(match.group(1).replace(",", ""))
+    data = tomllib.loads(path.read_text(encoding="utf-8"))
+    more = tmp_path / "more.toml"
+    text = path.read_text(encoding="utf-8").replace(f"income = {data['income']}", f"income = {data['income'] + extra}")
+    more.write_text(text, encoding="utf-8")
+    again = run_cli("solve", more)
+    assert again.returncode == 0, again.stdout
+    assert "Status: cleared" in again.stdout
+    # And a yuan less per month is not enough (the amount is the smallest whole yuan).
+    less = tmp_path / "less.toml"
+    less.write_text(text.replace(f"income = {data['income'] + extra}", f"income = {data['income'] + extra - 1}"), encoding="utf-8")
+    assert run_cli("solve", less).returncode == 1
+
+
+def _bad(tmp_path: Path, name: str, content: bytes) -> Path:
+    path = tmp_path / name
+    path.write_bytes(content)
+    return path
+
+
+BAD_INPUTS = {
+    "negative-balance": (GOOD.replace("principal = 12000", "principal = -12000").encode(), "京东金条", "principal"),
+    "apr-5000-percent": (GOOD.replace('apr = "36%"', 'apr = "5000%"').encode(), "京东金条", "apr"),
+    "missing-field": (GOOD.replace("essentials = 4200\n", "").encode(), None, "essentials"),
+    "not-toml": (b"start = 2026-12\nincome = = 7500\n", None, "not valid TOML"),
+    "empty": (b"", None, "empty"),
+    "binary": (bytes(range(256)) * 4, None, "not a text file"),
+    "no-loans": (GOOD.split("[[loans]]")[0].encode() + b"loans = []\n", None, "loans"),
+    "unknown-field": (GOOD.replace("days_overdue = 45", "days_overdeu = 45").encode(), "京东金条", "days_overdeu"),
+    "apr-as-percent-number": (GOOD.replace('apr = "36%"', "apr = 36").encode(), "京东金条", "apr"),
+}
+
+
+@pytest.mark.parametrize("case", sorted(BAD_INPUTS))
+def test_bad_input_is_one_line_exit_2_and_no_output(tmp_path, case):
+    content, loan, field = BAD_INPUTS[case]
+    path = _bad(tmp_path, f"{case}.toml", content)
+    out = tmp_path / "plan.csv"
+    done = run_cli("solve", path, "--out", out)
+    assert done.returncode == 2
+    lines = done.stderr.strip().splitlines()
+    assert len(lines) == 1, done.stderr
+    assert "Traceback" not in done.stderr and done.stdout == ""
+    assert str(path) in lines[0]
+    assert field in lines[0]
+    if loan:
+        assert f"loan '{loan}'" in lines[0]
+    assert not out.exists()
+    assert list(tmp_path.iterdir()) == [path]  # no temp file left either
+
+
+def test_unknown_strategy_is_one_line_exit_2(tmp_path):
+    out = tmp_path / "plan.csv"
+    done = run_cli("solve", SCENARIOS / "three-overdue-loans.toml", "--strategy", "yolo", "--out", out)
+    assert done.returncode == 2
+    assert len(done.stderr.strip().splitlines()) == 1
+    assert "yolo" in done.stderr and "strategy" in done.stderr
+    assert not out.exists()
+
+
+def test_missing_output_folder_is_bad_input_and_writes_nothing(tmp_path):
+    done = run_cli("solve", SCENARIOS / "three-overdue-loans.toml", "--out", tmp_path / "nope" / "plan.csv")
+    assert done.returncode == 2
+    assert "does not exist" in done.stderr and len(done.stderr.strip().splitlines()) == 1
+    assert not (tmp_path / "nope").exists()
+
+
+def test_validate_reports_every_file(tmp_path):
+    bad = _bad(tmp_path, "bad.toml", b"")
+    done = run_cli("validate", *sorted(SCENARIOS.glob("*.toml")), bad)
+    assert done.returncode == 2
+    assert done.stdout.count(": ok") == len(list(SCENARIOS.glob("*.toml")))
+    assert done.stderr.strip() == f"{bad}: the file is empty; a scenario needs at least start, income and one [[loans]] entry"
+
+
+def test_compare_writes_every_plan(tmp_path):
+    out = tmp_path / "compare.csv"
+    done = run_cli("compare", SCENARIOS / "three-overdue-loans.toml", "--out", out)
+    assert done.returncode == 0, done.stderr
+    frame = pd.read_csv(out, encoding="utf-8-sig")
+    assert list(frame["strategy"]) == ["optimal", "avalanche", "snowball", "priority", "pro-rata", "minimum"]
+    assert frame["weighted_cost"].iloc[0] <= frame["weighted_cost"].min() + 0.01
+
+
+def test_batch_runs_a_folder_and_reports_each(tmp_path):
+    folder = tmp_path / "cases"
+    folder.mkdir()
+    for name in ("three-overdue-loans", "income-too-low"):
+        shutil.copy(SCENARIOS / f"{name}.toml", folder)
+    (folder / "broken.toml").write_text("start = \n", encoding="utf-8")
+    out = tmp_path / "out"
+    done = run_cli("batch", folder, "--out", out)
+    assert done.returncode == 2  # the worst outcome: one file was bad input
+    summary = pd.read_csv(out / "summary.csv", encoding="utf-8-sig").set_index("scenario")
+    assert len(summary) == 3
+    statuses = {Path(k).stem: v for k, v in summary["status"].items()}
+    assert statuses == {"broken": "bad input", "income-too-low": "cannot be cleared within the horizon",
+                        "three-overdue-loans": "cleared"}
+    assert (out / "three-overdue-loans.plan.csv").exists() and not (out / "broken.plan.csv").exists()
+    assert "[3/3]" in done.stderr
+
+
+def test_help_on_every_command():
+    for command in ([], ["validate"], ["solve"], ["compare"], ["batch"]):
+        done = run_cli(*command, "--help")
+        assert done.returncode == 0 and "usage: debtplan" in done.stdout
+
+
+def test_the_installed_console_script_runs():
+    exe = shutil.which("debtplan")
+    assert exe, "the debtplan console script is not installed"
+    done = subprocess.run([exe, "validate", SCENARIOS / "three-overdue-loans.toml"], capture_output=True, text=True)
+    assert done.returncode == 0 and ": ok" in done.stdout

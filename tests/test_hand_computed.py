@@ -1,0 +1,116 @@
+"""Figures worked out by hand or with numpy-financial, independently of the engine."""
+
+from __future__ import annotations
+
+import numpy as np
+import numpy_financial as npf
+import pytest
+
+from optimizer import compare, load_scenario, make_plan, plan_terms, replay, scenario_from_dict
+from optimizer.export import plan_table
+
+from .conftest import SCENARIOS
+
+
+def one_loan(**loan) -> dict:
+    base = {"name": "贷款A", "principal": 12000, "apr": 0.24, "installments": 12}
+    return {
+        "start": "2027-01", "horizon_months": 12, "income": 6000, "essentials": 3000,
+        "loans": [{**base, **loan}],
+    }
+
+
+def test_on_schedule_payments_equal_npf_pmt_and_never_go_overdue():
+    scenario = scenario_from_dict(one_loan())
+    pmt = -npf.pmt(0.02, 12, 12000)  # 1134.71…
+    assert pmt == pytest.approx(1134.71, abs=0.01)
+    terms = plan_terms(scenario)
+    # Paying the annuity every month follows the contract schedule exactly.
+    ledger = replay(terms, np.full((1, 12), pmt))
+    assert ledger.overdue.max() == 0.0
+    assert ledger.balance[0, -1] == 0.0
+    # And what the lender demands each month ("minimum" plan) is exactly that annuity.
+    table = plan_table("minimum", make_plan(scenario, "minimum").ledger)
+    # Rounded to the fen, every installment is 1,134.72 and the last one takes up the half-fens.
+    assert (table["payment"].iloc[:-1] == round(pmt, 2)).all()
+    assert table["payment"].iloc[-1] == pytest.approx(pmt, abs=0.07)
+    assert table["payment"].sum() == pytest.approx(12 * pmt, abs=0.01)
+    assert (table["overdue"] == 0).all()
+    # Month 1 interest is 2 % of 12,000.
+    assert table["interest"].iloc[0] == 240.00
+
+
+def test_missed_installments_are_overdue_against_the_schedule():
+    # 12 installments of a 24-month ¥24,000 loan at 12 %; 12 paid, 2 missed (45 days).
+    r = 0.01
+    a = -npf.pmt(r, 24, 24000)
+    p12 = npf.fv(r, 12, a, -24000)  # outstanding principal after 12 paid
+    scenario = scenario_from_dict(one_loan(
+        principal=round(p12, 2), apr=0.12, installments=24, installments_paid=12, days_overdue=45,
+        interest_owed=round(2 * p12 * r, 2),
+    ))
+    terms = plan_terms(scenario)
+    s0 = npf.fv(r, 2, a, -round(p12, 2))  # the contract expected two more installments by now
+    assert terms.schedule[0, 0] == pytest.approx(s0, abs=0.01)  # principal was rounded to the fen
+    # Overdue now = the two missed installments' principal + their interest ≈ 2 × installment.
+    assert terms.opening_overdue[0] == pytest.approx(round(p12, 2) + round(2 * p12 * r, 2) - s0, abs=0.01)
+    assert terms.opening_overdue[0] == pytest.approx(2 * a, rel=0.01)
+
+
+def test_three_overdue_loans_month_one_charges_by_hand():
+    table = plan_table("optimal", make_plan(load_scenario(SCENARIOS / "three-overdue-loans.toml")).ledger)
+    first = table[table["month"] == "2026-12"].set_index("loan")
+    # 360借条: accelerated, whole balance overdue: 19,800 × 24 %/12 = 396; markup 50 %: 198.
+    assert first.loc["360借条", "interest"] == 396.00
+    assert first.loc["360借条", "penalty"] == 198.00
+    # 速借小贷: 日利率 0.1 % → 36.5 %/12 on 3,500 owed = 106.46; overdue = all (3 left, 2 missed
+    # of 1,100 against a 3,000 principal → schedule after 2 = 3000·1.0304² − 1100·(…)).
+    r = 0.365 / 12
+    assert first.loc["速借小贷", "interest"] == round(3500 * r, 2)
+    s0 = npf.fv(r, 2, 1100, -3000)
+    assert first.loc["速借小贷", "penalty"] == round(0.5 * r * (3500 - s0), 2)
+    # Month 1 money: 1,000 on hand + 7,500 − 4,200 = 4,300, all of it available to pay.
+    assert first["payment"].sum() <= 4300.00
+
+
+def test_zero_weights_no_markup_optimal_interest_equals_avalanche():
+    # Three accelerated loans (the lender demands everything, so "due" is the whole balance and
+    # the avalanche pays strictly by APR). With no risk weights and no penalty, the cheapest plan
+    # is to pay the dearest money first: the LP must find the same interest to the fen.
+    data = {
+        "start": "2027-01", "horizon_months": 30, "income": 5000, "essentials": 2000,
+        "weights": {"interest": 1, "lawsuit": 0, "credit": 0, "collection": 0},
+        "loans": [
+            {"name": "A", "principal": 20000, "apr": 0.12, "accelerated": True, "penalty_markup": 0, "lawsuit": True},
+            {"name": "B", "principal": 15000, "apr": 0.30, "accelerated": True, "penalty_markup": 0, "credit_reported": True},
+            {"name": "C", "principal": 8000, "apr": 0.20, "accelerated": True, "penalty_markup": 0},
+        ],
+    }
+    c = compare(scenario_from_dict(data), ("optimal", "avalanche"))
+    assert c.results["optimal"].ledger.leftover == 0
+    assert c.summaries["optimal"].interest == pytest.approx(c.summaries["avalanche"].interest, abs=0.01)
+    assert c.summaries["optimal"].penalty == 0.0
+
+
+def test_income_schedule_expands_by_month():
+    s = load_scenario(SCENARIOS / "counsellor-twelve-loans.toml")
+    income = s.monthly("income")
+    assert income[:4] == [6500] * 4 and income[4] == 11500 and income[-1] == 11500
+    assert s.months[4] == "2027-04"
+
+
+def test_private_cap_is_four_times_the_lpr_at_the_contract_date():
+    from optimizer.terms import legal_cap
+
+    s = load_scenario(SCENARIOS / "private-loan-over-cap.toml")
+    cap = legal_cap(s.loans[0], s)
+    assert cap.yearly_rate == pytest.approx(4 * 0.0335)  # LPR 3.35 % from 2024-07-22
+    licensed = legal_cap(s.loans[1], s)
+    assert licensed.yearly_rate == 0.24
+
+
+def test_daily_rate_and_percent_strings():
+    s = scenario_from_dict(one_loan(apr=None, daily_rate="0.05%"))
+    assert s.loans[0].yearly_rate == pytest.approx(0.1825)
+    s = scenario_from_dict(one_loan(apr="24%"))
+    assert s.loans[0].yearly_rate == pytest.approx(0.24)

@@ -1,0 +1,69 @@
+"""Invariants of every plan on every shipped scenario, checked from the ledger's own arrays."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+
+from optimizer import ALL_STRATEGIES, compare, load_scenario
+from optimizer.export import to_fen
+
+from .conftest import SHIPPED
+
+
+@pytest.fixture(scope="module")
+def comparisons():
+    return {p.stem: compare(load_scenario(p)) for p in SHIPPED}
+
+
+def test_every_shipped_scenario_named_in_the_issue_exists():
+    names = {p.stem for p in SHIPPED}
+    assert {"full-balance-demanded", "three-overdue-loans", "income-too-low",
+            "private-loan-over-cap", "counsellor-twelve-loans"} <= names
+
+
+@pytest.mark.parametrize("stem", [p.stem for p in SHIPPED])
+@pytest.mark.parametrize("strategy", ALL_STRATEGIES)
+def test_budget_balances_and_ledger_identity(comparisons, stem, strategy):
+    result = comparisons[stem].results[strategy]
+    ledger = result.ledger
+    terms = ledger.terms
+    assert result.check_problems == ()
+    assert ledger.problems == ()
+    # Budget: what is spent each month never exceeds carried cash + income − essentials.
+    available = ledger.cash[:-1] + terms.net
+    assert (ledger.payments.sum(axis=0) <= available + 1e-6).all()
+    assert (ledger.cash >= -1e-6).all()
+    assert (ledger.payments >= 0).all() and (ledger.balance >= 0).all() and (ledger.overdue >= 0).all()
+    # B[t] = B[t−1] + interest + penalty − pay, to the fen (settling residuals < half a fen).
+    identity = ledger.balance[:, :-1] + ledger.interest + ledger.penalty - ledger.payments
+    assert np.abs(identity - ledger.balance[:, 1:]).max() < 0.005
+    # Interest and penalty follow the stated rates on the previous month's balance and overdue.
+    assert np.allclose(ledger.interest, terms.r[:, None] * ledger.balance[:, :-1])
+    assert np.allclose(ledger.penalty, (terms.rp - terms.r)[:, None] * ledger.overdue[:, :-1])
+    # Overdue is exactly what exceeds the contract schedule.
+    assert np.abs(ledger.overdue - np.maximum(0, ledger.balance - terms.schedule)).max() < 0.005
+    # Payments split into parts add up to what was paid.
+    assert ledger.paid_parts.sum() == pytest.approx(ledger.payments.sum())
+
+
+@pytest.mark.parametrize("stem", [p.stem for p in SHIPPED])
+def test_optimal_weighted_cost_is_no_worse_than_any_heuristic(comparisons, stem):
+    costs = {k: s.weighted_cost for k, s in comparisons[stem].summaries.items()}
+    for strategy, cost in costs.items():
+        assert costs["optimal"] <= cost + 0.01, (strategy, costs)
+
+
+@pytest.mark.parametrize("stem", [p.stem for p in SHIPPED])
+@pytest.mark.parametrize("strategy", ["optimal", "pro-rata"])
+def test_fen_rounding_never_overspends_and_keeps_clearing(comparisons, stem, strategy):
+    exact = comparisons[stem].results[strategy].ledger
+    fen = to_fen(exact)
+    assert fen.problems == ()
+    cents = fen.payments * 100
+    assert np.abs(cents - np.round(cents)).max() < 1e-6
+    available = fen.cash[:-1] + fen.terms.net
+    assert (fen.payments.sum(axis=0) <= available + 1e-9).all()
+    # The rounded plan stays within a few yuan of the exact one and clears when it clears.
+    assert abs(fen.leftover - exact.leftover) < 1.0
+    assert (fen.debt_free_month is None) == (exact.debt_free_month is None)
