@@ -17,7 +17,9 @@ import pandas as pd
 
 from .errors import DebtplanError
 from .export import plan_table, write_csv
-from .planner import ALL_STRATEGIES, PlanSummary, compare, make_plan, summarize
+from .negotiate import DEFAULT_SETTLE_BY, Targets, negotiation_targets
+from .planner import ALL_STRATEGIES, NEGOTIATED, PlanSummary, compare, make_plan, summarize
+from .scripts import script
 from .scenario import load_scenario
 from .solve import PlanResult, PlanStatus
 
@@ -115,16 +117,104 @@ def cmd_compare(args: argparse.Namespace) -> int:
         print(optimal.diagnosis)
     print(_comparison_text(table))
     best = comparison.summaries["optimal"]
-    others = [s for k, s in comparison.summaries.items() if k != "optimal"]
+    others = [s for k, s in comparison.summaries.items() if k not in ("optimal", NEGOTIATED)]
     runner_up = min(others, key=lambda s: s.weighted_cost)
     print(
         f"\nThe optimal plan's weighted cost is {yuan(best.weighted_cost)}; the best rule of thumb "
         f"({runner_up.strategy}) costs {yuan(runner_up.weighted_cost)}."
     )
+    if NEGOTIATED in comparison.summaries:
+        neg = comparison.summaries[NEGOTIATED]
+        print(
+            f"If every lender agrees to its targets (debtplan targets): debt-free "
+            f"{neg.debt_free_month or 'not within the horizon'}, total paid {yuan(neg.total_paid)}, "
+            f"weighted cost {yuan(neg.weighted_cost)}."
+        )
     if args.out:
         write_csv(table, args.out)
         print(f"Comparison written to {args.out}")
     return _exit_code(optimal)
+
+
+def _targets_text(targets: Targets, lang: str) -> str:
+    zh = lang == "zh"
+    base, neg = summarize(targets.baseline), summarize(targets.negotiated)
+    lines = []
+    order = sorted(targets.loans, key=lambda t: t.call_rank)
+    table = targets.table()
+    shown = table[["call_order", "loan", "apr", "cap_rate", "disputable", "ask_months", "ask_monthly",
+                   "penalty_waiver", "break_even_amount", "break_even_by", "improvement", "concession"]].copy()
+    shown.columns = ["#", "loan", "APR", "cap", "disputable", "ask months", "ask ¥/month", "penalty waiver",
+                     "settle ≤", "by", "gain if yes", "lender gives up"]
+    for col in ("APR", "cap"):
+        shown[col] = shown[col].map(lambda v: f"{v:.1%}")
+    for col in ("disputable", "ask ¥/month", "penalty waiver", "settle ≤", "gain if yes", "lender gives up"):
+        shown[col] = shown[col].map(lambda v: "—" if v is None or v != v else f"{v:,.0f}")
+    shown["ask months"] = shown["ask months"].map(lambda v: "—" if v is None or v != v else f"{int(v)}")
+    lines.append(shown.to_string(index=False))
+    lines.append("")
+    first = order[0]
+    if zh:
+        gives = (f"对方让出{yuan(first.concession)}" if first.concession > 0
+                 else f"对方并不吃亏（反而多收{yuan(-first.concession)}）")
+        lines.append(f"先打给{_who(first, zh)}：如果对方同意，你的加权成本（利息加风险）减少{yuan(first.improvement)}，{gives}。")
+        lines.append("拨打顺序：" + " → ".join(_who(t, zh) for t in order))
+    else:
+        gives = (f"they give up {yuan(first.concession)}" if first.concession > 0
+                 else f"it costs them nothing (they receive {yuan(-first.concession)} more)")
+        lines.append(f"Call {_who(first, zh)} first: if they agree, your weighted cost (interest plus risk) falls by "
+                     f"{yuan(first.improvement)}, and {gives}.")
+        lines.append("Call order: " + " → ".join(_who(t, zh) for t in order))
+    if not targets.asks_fit:
+        short = targets.shortfall
+        months = [m for m, v in zip(_months(targets), short) if v > 0]
+        lines.append(
+            (f"注意：即使按最长期限分期，{', '.join(months[:6])}的还款仍超出可用资金，共{yuan(short.sum())}；"
+             "可再请求更长的延期或一次性结清。") if zh else
+            (f"Note: even at the longest terms the asks exceed the money in {', '.join(months[:6])} by "
+             f"{yuan(short.sum())} in all; ask for a longer grace period or a settlement.")
+        )
+    elif not targets.margin_kept:
+        lines.append("注意：这些分期会用掉每月几乎全部可用资金，没有余量。" if zh else
+                     "Note: these asks use almost all of each month's money, with no margin for surprises.")
+    lines.append("")
+    if zh:
+        lines.append(f"如果全部同意：{neg.debt_free_month or '期限内无法'}还清（现在：{base.debt_free_month or '期限内无法还清'}），"
+                     f"共还{yuan(neg.total_paid)}（现在：{yuan(base.total_paid)}），逾期金额×月数"
+                     f"{neg.overdue_yuan_months['all']:,.0f}（现在：{base.overdue_yuan_months['all']:,.0f}）。")
+    else:
+        lines.append(f"If they all say yes: debt-free {neg.debt_free_month or 'not within the horizon'} "
+                     f"(now {base.debt_free_month or 'not within the horizon'}), total paid {yuan(neg.total_paid)} "
+                     f"(now {yuan(base.total_paid)}), overdue ¥·months {neg.overdue_yuan_months['all']:,.0f} "
+                     f"(now {base.overdue_yuan_months['all']:,.0f}).")
+    for t in order:
+        lines.append("")
+        lines.append(script(targets, t, lang))
+    return "\n".join(lines)
+
+
+def _who(t, zh: bool) -> str:
+    if t.lender == t.loan:
+        return t.loan
+    return f"{t.lender}（{t.loan}）" if zh else f"{t.lender} ({t.loan})"
+
+
+def _months(targets: Targets) -> list[str]:
+    from .scenario import month_label
+
+    return [month_label(targets.scenario.start, k) for k in range(len(targets.shortfall))]
+
+
+def cmd_targets(args: argparse.Namespace) -> int:
+    scenario = load_scenario(args.scenario)
+    print("Working out targets (re-solving the plan for each ask)…", file=sys.stderr)
+    targets = negotiation_targets(scenario, settle_by=args.settle_by)
+    print(f"Scenario: {scenario.title or args.scenario}")
+    print(_targets_text(targets, args.lang))
+    if args.out:
+        write_csv(targets.table(), args.out)
+        print(f"\nTargets written to {args.out}")
+    return EXIT_OK
 
 
 def _batch_one(path: str, out_dir: str) -> dict:
@@ -190,8 +280,8 @@ def build_parser() -> argparse.ArgumentParser:
 
     p = sub.add_parser("solve", help="make one plan and print it (optionally write it as CSV)")
     p.add_argument("scenario", metavar="SCENARIO", help="TOML scenario file")
-    p.add_argument("--strategy", default="optimal", choices=ALL_STRATEGIES,
-                   help="optimal (the LP) or a rule of thumb; default: optimal")
+    p.add_argument("--strategy", default="optimal", choices=(*ALL_STRATEGIES, NEGOTIATED),
+                   help="optimal (the LP), a rule of thumb, or negotiated (every lender agrees); default: optimal")
     p.add_argument("--out", metavar="PLAN.csv", help="write the plan as CSV (UTF-8 with BOM)")
     p.add_argument("--months", type=int, default=24, help="months to print (default 24)")
     p.set_defaults(run=cmd_solve)
@@ -200,6 +290,14 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("scenario", metavar="SCENARIO", help="TOML scenario file")
     p.add_argument("--out", metavar="COMPARE.csv", help="write the comparison as CSV")
     p.set_defaults(run=cmd_compare)
+
+    p = sub.add_parser("targets", help="what to ask each lender for, whom to call first, and call scripts")
+    p.add_argument("scenario", metavar="SCENARIO", help="TOML scenario file")
+    p.add_argument("--out", metavar="TARGETS.csv", help="write the targets table as CSV")
+    p.add_argument("--lang", choices=("zh", "en"), default="zh", help="language of the scripts (default zh)")
+    p.add_argument("--settle-by", type=int, default=DEFAULT_SETTLE_BY, metavar="N",
+                   help=f"plan month by which a lump-sum settlement would be paid, for the break-even (default {DEFAULT_SETTLE_BY})")
+    p.set_defaults(run=cmd_targets)
 
     p = sub.add_parser("batch", help="solve every scenario in a folder, using all cores")
     p.add_argument("folder", metavar="DIR", help="folder of *.toml scenarios")

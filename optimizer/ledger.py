@@ -79,6 +79,7 @@ class Ledger(NamedTuple):
             t.w_interest * self.charges.sum()
             + (t.risk * self.overdue_yuan_months).sum()
             + t.w_unpaid * self.balance[:, -1].sum()
+            + t.w_interest * t.settlement_premium
         )
 
     @property

@@ -9,6 +9,8 @@ Constraint families, each its own function and each row named the way a user rea
 * ``overdue[借呗,2026-03]``: O[t] ≥ B[t] − S[t]
 * ``budget[2026-03]``:      Σ pay[t] + cash[t] = cash[t−1] + income[t] − essentials[t]
 * ``cleared[借呗]`` (only when asked): B[T] = 0
+* ``settle[借呗]`` (with settlement offers): Σ settlement payments = amount × take[借呗], where the
+  binary ``take`` also writes the loan's own balance off from month 1 (a small MILP)
 
 Objective: w_interest × (interest + penalty charged) + Σ risk × overdue + w_unpaid × B[T], the
 same figure :attr:`optimizer.ledger.Ledger.weighted_cost` computes for any plan. With rp ≥ r and
@@ -35,6 +37,10 @@ class ModelOptions(NamedTuple):
     clear_by_horizon: bool = False  # B[T] = 0 as a hard constraint
     find_extra_money: bool = False  # minimise one extra monthly amount that makes the plan feasible
     extra_money: float = 0.0  # added to every month's money (to check a found extra amount)
+    # Lump-sum offers the model may take: (loan index, amount, by plan month, 1-based).
+    offers: tuple[tuple[int, float, int], ...] = ()
+    # Loans that must be paid off by a plan month: (loan index, month, 1-based).
+    due: tuple[tuple[int, int], ...] = ()
 
 
 class PlanModel(NamedTuple):
@@ -45,6 +51,9 @@ class PlanModel(NamedTuple):
     overdue: np.ndarray  # (n, T)
     cash: np.ndarray  # (T,)
     extra: pulp.LpVariable | None
+    take: dict[int, pulp.LpVariable]  # loan index -> binary: the settlement offer is taken
+    settle_pay: dict[int, list[pulp.LpVariable]]  # loan index -> payments toward the offer
+    offers: dict[int, tuple[float, int]]
     rows: dict[str, pulp.LpConstraint]  # readable name -> row
 
 
@@ -58,13 +67,21 @@ def build_model(terms: PlanTerms, options: ModelOptions = ModelOptions()) -> Pla
     cash_vars = prob.add_variable_dicts("cash", range(T), lowBound=0)
     cash = np.array([cash_vars[t] for t in range(T)], dtype=object)
     extra = prob.add_variable("extra", lowBound=0) if options.find_extra_money else None
-    model = PlanModel(prob, terms, pay, balance, overdue, cash, extra, {})
+    offers = {i: (amount, by) for i, amount, by in options.offers}
+    take = {i: prob.add_variable(f"take_{i}", lowBound=0, upBound=1, cat=pulp.LpInteger) for i in offers}
+    settle_pay = {i: [prob.add_variable(f"settle_{i}_{t}", lowBound=0) for t in range(by)] for i, (_, by) in offers.items()}
+    model = PlanModel(prob, terms, pay, balance, overdue, cash, extra, take, settle_pay, offers, {})
 
     add_balance_rows(model)
     add_overdue_rows(model)
     add_budget_rows(model, options.extra_money)
     if options.clear_by_horizon or options.find_extra_money:
         add_cleared_rows(model)
+    if offers:
+        add_settlement_rows(model)
+    for i, month in options.due:
+        _add(model, f"paid_by[{terms.names[i]},{terms.months[month - 1]}]", f"paid_by_{i}",
+             {balance[i, month - 1]: 1.0}, pulp.LpConstraintEQ, 0.0)
     if options.find_extra_money:
         prob.setObjective(pulp.LpAffineExpression({extra: 1.0}))
     else:
@@ -96,6 +113,8 @@ def add_balance_rows(model: PlanModel) -> None:
             row = {model.balance[i, t]: 1.0, model.pay[i, t]: 1.0}
             if t == 0:
                 rhs = grow[i] * tm.opening[i] + markup[i] * tm.opening_overdue[i]
+                if i in model.take:  # taking the offer writes the whole balance off
+                    row[model.take[i]] = rhs
             else:
                 rhs = 0.0
                 row[model.balance[i, t - 1]] = -grow[i]
@@ -123,6 +142,9 @@ def add_budget_rows(model: PlanModel, extra_money: float = 0.0) -> None:
             row[model.cash[t - 1]] = -1.0
         if model.extra is not None:
             row[model.extra] = -1.0
+        for i, payments in model.settle_pay.items():
+            if t < len(payments):
+                row[payments[t]] = 1.0
         rhs = tm.net[t] + extra_money + (tm.cash0 if t == 0 else 0.0)
         _add(model, f"budget[{month}]", f"budget_{t}", row, pulp.LpConstraintEQ, rhs)
 
@@ -132,6 +154,14 @@ def add_cleared_rows(model: PlanModel) -> None:
     tm = model.terms
     for i, loan in enumerate(tm.names):
         _add(model, f"cleared[{loan}]", f"cleared_{i}", {model.balance[i, -1]: 1.0}, pulp.LpConstraintEQ, 0.0)
+
+
+def add_settlement_rows(model: PlanModel) -> None:
+    """Σ settlement payments up to the offer's month = amount × take."""
+    for i, (amount, _) in model.offers.items():
+        row = {p: 1.0 for p in model.settle_pay[i]}
+        row[model.take[i]] = -amount
+        _add(model, f"settle[{model.terms.names[i]}]", f"settle_{i}", row, pulp.LpConstraintEQ, 0.0)
 
 
 def weighted_cost(model: PlanModel) -> pulp.LpAffineExpression:
@@ -147,5 +177,9 @@ def weighted_cost(model: PlanModel) -> pulp.LpAffineExpression:
             coef[model.overdue[i, t]] = w * markup[i] + tm.risk[i]
         coef[model.balance[i, -1]] = tm.w_unpaid
         coef[model.overdue[i, -1]] = tm.risk[i]
-    constant = w * float((tm.r * tm.opening + markup * tm.opening_overdue).sum())
+    first_accrual = tm.r * tm.opening + markup * tm.opening_overdue
+    for i, (amount, _) in model.offers.items():
+        # Taken: no more charges on the loan, but the premium (amount − balance) counts as a cost.
+        coef[model.take[i]] = w * (amount - tm.opening[i]) - w * first_accrual[i]
+    constant = w * float(first_accrual.sum()) + w * tm.settlement_premium
     return pulp.LpAffineExpression({v: c for v, c in coef.items() if c}, constant=constant)

@@ -17,14 +17,20 @@ from .solve import PlanResult, PlanStatus, essentials_shortfall, optimal_plan
 from .terms import RISK_CLASSES, PlanTerms, plan_terms
 
 ALL_STRATEGIES = ("optimal", *STRATEGIES)
+# The plan if every lender says yes to its negotiation targets (optimizer/negotiate.py).
+NEGOTIATED = "negotiated"
 
 
 def make_plan(scenario: Scenario, strategy: str = "optimal", terms: PlanTerms | None = None) -> PlanResult:
     terms = terms if terms is not None else plan_terms(scenario)
     if strategy == "optimal":
         return optimal_plan(terms)
+    if strategy == NEGOTIATED:
+        from .negotiate import negotiation_targets
+
+        return negotiation_targets(scenario, with_break_even=False).negotiated
     if strategy not in POLICIES:
-        raise ValueError(f"unknown strategy {strategy!r}; choose one of {', '.join(ALL_STRATEGIES)}")
+        raise ValueError(f"unknown strategy {strategy!r}; choose one of {', '.join((*ALL_STRATEGIES, NEGOTIATED))}")
     ledger = replay(terms, POLICIES[strategy](terms, scenario))
     if essentials_shortfall(terms) is not None:
         status = PlanStatus.ESSENTIALS_UNCOVERED
@@ -95,7 +101,7 @@ class Comparison(NamedTuple):
         return pd.DataFrame(rows)
 
 
-def compare(scenario: Scenario, strategies: tuple[str, ...] = ALL_STRATEGIES) -> Comparison:
+def compare(scenario: Scenario, strategies: tuple[str, ...] = (*ALL_STRATEGIES, NEGOTIATED)) -> Comparison:
     terms = plan_terms(scenario)
     results = {s: make_plan(scenario, s, terms) for s in strategies}
     return Comparison(results, {s: summarize(r) for s, r in results.items()})

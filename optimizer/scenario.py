@@ -16,7 +16,6 @@ import datetime as dt
 import math
 import re
 import tomllib
-from functools import cached_property
 from pathlib import Path
 from typing import Annotated, Any, Literal
 
@@ -271,7 +270,7 @@ class Loan(_Frozen):
     def charges_owed(self) -> float:
         return self.interest_owed + self.penalty_owed + self.fees_owed
 
-    @cached_property
+    @property
     def remaining_installments(self) -> int:
         """Installments not yet paid (missed ones included); 0 when only acceleration is known."""
         if self.installments is not None:
@@ -284,7 +283,7 @@ class Loan(_Frozen):
             return max(1, math.ceil(n - 1e-9))
         return 0
 
-    @cached_property
+    @property
     def installment_amount(self) -> float:
         """The contract's monthly installment (annuity over the remaining installments)."""
         if self.installment is not None:

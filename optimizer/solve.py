@@ -88,26 +88,39 @@ _PULP_OUTCOME = {
 
 
 def solve_model(model: PlanModel, solver: str = "highs") -> LpSolution:
-    """Solve with HiGHS (default) or CBC; fall back to CBC if HiGHS is missing or errs."""
+    """Solve a plan model with HiGHS (default) or CBC; fall back to CBC if HiGHS is missing or errs."""
+    return solve_problem(model.prob, columns(model), model.rows, solver)
+
+
+def solve_problem(prob: pulp.LpProblem, cols: list, rows: dict, solver: str = "highs") -> LpSolution:
+    """Solve any PuLP problem whose columns and named rows are given in order."""
     if solver == "highs" and highspy is not None:
-        solution = _solve_highs(model)
+        solution = _solve_highs(prob, cols, rows)
         if solution.outcome is not LpOutcome.ERROR:
             return solution
-    return _solve_cbc(model)
+    return _solve_cbc(prob, cols, rows)
 
 
 def columns(model: PlanModel) -> list[pulp.LpVariable]:
     """The model's variables in a fixed order (also the MPS/HiGHS column order)."""
     cols = [*model.pay.ravel(), *model.balance.ravel(), *model.overdue.ravel(), *model.cash]
-    return cols + ([model.extra] if model.extra is not None else [])
+    cols += [model.extra] if model.extra is not None else []
+    cols += list(model.take.values())
+    for payments in model.settle_pay.values():
+        cols += payments
+    return cols
 
 
 def to_highs_lp(model: PlanModel) -> highspy.HighsLp:
-    """The PuLP model as a HiGHS LP, gathered in one pass over its rows."""
-    cols = columns(model)
+    """The PuLP model as a HiGHS LP (or MILP), gathered in one pass over its rows."""
+    return highs_lp(model.prob, columns(model), list(model.rows.values()))
+
+
+def highs_lp(prob: pulp.LpProblem, cols: list[pulp.LpVariable], rows: list[pulp.LpConstraint]) -> highspy.HighsLp:
+    """Any PuLP problem as a HiGHS model, given its columns and rows in order."""
     index = {id(v): j for j, v in enumerate(cols)}
     starts, idx, val, lower, upper = [0], [], [], [], []
-    for row in model.rows.values():
+    for row in rows:
         for var, coef in row.items():
             idx.append(index[id(var)])
             val.append(coef)
@@ -115,10 +128,10 @@ def to_highs_lp(model: PlanModel) -> highspy.HighsLp:
         lb, ub = row.getLb(), row.getUb()
         lower.append(-highspy.kHighsInf if lb is None else lb)
         upper.append(highspy.kHighsInf if ub is None else ub)
-    objective = model.prob.objective
+    objective = prob.objective
     lp = highspy.HighsLp()
     lp.num_col_ = len(cols)
-    lp.num_row_ = len(model.rows)
+    lp.num_row_ = len(rows)
     lp.col_cost_ = np.array([objective.get(v, 0.0) for v in cols], dtype=float)
     lp.col_lower_ = np.array([0.0 if v.lowBound is None else v.lowBound for v in cols], dtype=float)
     lp.col_upper_ = np.array([highspy.kHighsInf if v.upBound is None else v.upBound for v in cols], dtype=float)
@@ -129,33 +142,39 @@ def to_highs_lp(model: PlanModel) -> highspy.HighsLp:
     lp.a_matrix_.start_ = np.array(starts, dtype=np.int32)
     lp.a_matrix_.index_ = np.array(idx, dtype=np.int32)
     lp.a_matrix_.value_ = np.array(val, dtype=float)
+    if any(v.cat == pulp.LpInteger for v in cols):
+        lp.integrality_ = [
+            highspy.HighsVarType.kInteger if v.cat == pulp.LpInteger else highspy.HighsVarType.kContinuous for v in cols
+        ]
     return lp
 
 
-def _solve_highs(model: PlanModel) -> LpSolution:
+def _solve_highs(prob: pulp.LpProblem, cols: list, rows: dict) -> LpSolution:
     h = highspy.Highs()
     h.setOptionValue("output_flag", False)
-    h.passModel(to_highs_lp(model))
+    # Settlement choices are a few binaries: ask for the true optimum, not HiGHS's 0.01 % gap.
+    h.setOptionValue("mip_rel_gap", 1e-9)
+    h.passModel(highs_lp(prob, cols, list(rows.values())))
     h.run()
     outcome = _HIGHS_OUTCOME.get(h.getModelStatus().name, LpOutcome.ERROR)
     if outcome is not LpOutcome.OPTIMAL:
         return LpSolution(outcome, math.nan, {}, {}, "HiGHS")
     sol = h.getSolution()
-    values = dict(zip(columns(model), sol.col_value))
-    duals = dict(zip(model.rows, sol.row_dual))
+    values = dict(zip(cols, sol.col_value))
+    duals = dict(zip(rows, sol.row_dual)) if sol.dual_valid else {}
     return LpSolution(outcome, h.getInfo().objective_function_value, values, duals, "HiGHS")
 
 
-def _solve_cbc(model: PlanModel) -> LpSolution:
+def _solve_cbc(prob: pulp.LpProblem, cols: list, rows: dict) -> LpSolution:
     from pulp.apis.coin_api import pulp_cbc_path
 
-    status = model.prob.solve(pulp.COIN_CMD(msg=False, path=pulp_cbc_path))
+    status = prob.solve(pulp.COIN_CMD(msg=False, path=pulp_cbc_path))
     outcome = _PULP_OUTCOME.get(status, LpOutcome.ERROR)
     if outcome is not LpOutcome.OPTIMAL:
         return LpSolution(outcome, math.nan, {}, {}, "CBC")
-    values = {v: (v.varValue or 0.0) for v in columns(model)}
-    duals = {name: (row.pi or 0.0) for name, row in model.rows.items()}
-    return LpSolution(outcome, pulp.value(model.prob.objective), values, duals, "CBC")
+    values = {v: (v.varValue or 0.0) for v in cols}
+    duals = {name: (row.pi or 0.0) for name, row in rows.items()}
+    return LpSolution(outcome, pulp.value(prob.objective), values, duals, "CBC")
 
 
 # ---- plans ------------------------------------------------------------------------------------
@@ -216,12 +235,15 @@ def extra_money_to_clear(terms: PlanTerms, solver: str = "highs") -> tuple[float
     return extra, False
 
 
-def optimal_plan(terms: PlanTerms, solver: str = "highs") -> PlanResult:
-    """The optimizer's plan, replayed through the ledger, with a diagnosis if it cannot clear."""
+def optimal_plan(terms: PlanTerms, solver: str = "highs", check_extra: bool = True) -> PlanResult:
+    """The optimizer's plan, replayed through the ledger, with a diagnosis if it cannot clear.
+
+    ``check_extra=False`` skips the extra-money search (for re-solves that only need the cost).
+    """
     shortfall = essentials_shortfall(terms)
     if shortfall is not None:
         t, short = shortfall
-        extra, _ = extra_money_to_clear(terms, solver)
+        extra = extra_money_to_clear(terms, solver)[0] if check_extra else math.nan
         ledger = replay(terms, np.zeros((terms.n_loans, terms.horizon)))
         diagnosis = (
             f"Income and cash on hand do not cover essentials: by {terms.months[t]} they are "
@@ -239,7 +261,7 @@ def optimal_plan(terms: PlanTerms, solver: str = "highs") -> PlanResult:
     ledger = replay(terms, values_of(solution, model.pay))
     problems = check_solution(model, solution, ledger)
     status, extra, diagnosis = PlanStatus.CLEARED, None, None
-    if ledger.leftover > 0:
+    if ledger.leftover > 0 and check_extra:
         extra, confirmed = extra_money_to_clear(terms, solver)
         owed = ", ".join(
             f"{name} ¥{b:,.2f}" for name, b in zip(terms.names, ledger.balance[:, -1]) if b > 0
@@ -260,6 +282,8 @@ def optimal_plan(terms: PlanTerms, solver: str = "highs") -> PlanResult:
                 f"high-risk loans overdue longer; with these weights the plan leaves ¥{ledger.leftover:,.2f} "
                 f"({owed}) for after the horizon. Raise the 'unpaid' weight to insist on clearing."
             )
+    if ledger.leftover > 0 and not check_extra:
+        status = PlanStatus.NOT_CLEARED
     return PlanResult(
         "optimal", status, ledger, extra, diagnosis, solution.objective, solution.solver, problems
     )

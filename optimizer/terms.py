@@ -80,6 +80,9 @@ class PlanTerms(NamedTuple):
     classes: np.ndarray  # (n, 3) bool: lawsuit/enforcement, credit-reported, abusive collection
     w_interest: float
     w_unpaid: float
+    # (n,) for a loan settled by a lump sum: what is paid above (or, negative, below) the balance
+    # owed now. Counted like interest, so a settlement is judged by what it really costs.
+    premium: np.ndarray | None = None
 
     @property
     def n_loans(self) -> int:
@@ -92,6 +95,23 @@ class PlanTerms(NamedTuple):
     @property
     def opening_overdue(self) -> np.ndarray:
         return np.maximum(0.0, self.opening - self.schedule[:, 0])
+
+    @property
+    def settlement_premium(self) -> float:
+        return 0.0 if self.premium is None else float(self.premium.sum())
+
+    def settle(self, i: int, amount: float, by_month: int) -> PlanTerms:
+        """Loan ``i`` settled (一次性结清): ``amount`` owed, no interest, due by plan month ``by_month``
+        (1-based); the rest is waived. Not overdue while the agreement's window runs; paid late,
+        the unpaid part bears the loan's penalty rate."""
+        r, rp, opening, parts, schedule = (a.copy() for a in (self.r, self.rp, self.opening, self.opening_parts, self.schedule))
+        premium = np.zeros(self.n_loans) if self.premium is None else self.premium.copy()
+        premium[i] = amount - self.opening[i]
+        r[i] = 0.0  # rp stays: a settlement paid late lapses into penalty interest
+        opening[i] = amount
+        parts[i] = (0.0, 0.0, 0.0, amount)
+        schedule[i] = np.where(np.arange(self.horizon + 1) < by_month, amount, 0.0)
+        return self._replace(r=r, rp=rp, opening=opening, opening_parts=parts, schedule=schedule, premium=premium)
 
 
 def contract_schedule(loan: Loan, monthly_rate: float, horizon: int) -> np.ndarray:

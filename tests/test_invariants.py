@@ -7,6 +7,7 @@ import pytest
 
 from optimizer import ALL_STRATEGIES, compare, load_scenario
 from optimizer.export import to_fen
+from optimizer.planner import NEGOTIATED
 
 from .conftest import SHIPPED
 
@@ -23,7 +24,7 @@ def test_every_shipped_scenario_named_in_the_issue_exists():
 
 
 @pytest.mark.parametrize("stem", [p.stem for p in SHIPPED])
-@pytest.mark.parametrize("strategy", ALL_STRATEGIES)
+@pytest.mark.parametrize("strategy", (*ALL_STRATEGIES, NEGOTIATED))
 def test_budget_balances_and_ledger_identity(comparisons, stem, strategy):
     result = comparisons[stem].results[strategy]
     ledger = result.ledger
@@ -49,13 +50,14 @@ def test_budget_balances_and_ledger_identity(comparisons, stem, strategy):
 
 @pytest.mark.parametrize("stem", [p.stem for p in SHIPPED])
 def test_optimal_weighted_cost_is_no_worse_than_any_heuristic(comparisons, stem):
-    costs = {k: s.weighted_cost for k, s in comparisons[stem].summaries.items()}
+    # The negotiated plan runs on other terms (what the lenders would agree to): not comparable.
+    costs = {k: s.weighted_cost for k, s in comparisons[stem].summaries.items() if k != NEGOTIATED}
     for strategy, cost in costs.items():
         assert costs["optimal"] <= cost + 0.01, (strategy, costs)
 
 
 @pytest.mark.parametrize("stem", [p.stem for p in SHIPPED])
-@pytest.mark.parametrize("strategy", ["optimal", "pro-rata"])
+@pytest.mark.parametrize("strategy", ["optimal", "pro-rata", NEGOTIATED])
 def test_fen_rounding_never_overspends_and_keeps_clearing(comparisons, stem, strategy):
     exact = comparisons[stem].results[strategy].ledger
     fen = to_fen(exact)

@@ -6,7 +6,7 @@ import numpy as np
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from optimizer import compare, scenario_from_dict
+from optimizer import ALL_STRATEGIES, compare, scenario_from_dict
 from optimizer.export import to_fen
 
 loans = st.fixed_dictionaries({
@@ -39,7 +39,7 @@ scenarios = st.builds(
 @settings(max_examples=40, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 @given(scenarios)
 def test_any_scenario_optimal_beats_heuristics_and_keeps_the_budget(data):
-    comparison = compare(scenario_from_dict(data))
+    comparison = compare(scenario_from_dict(data), ALL_STRATEGIES)
     best = comparison.summaries["optimal"].weighted_cost
     for strategy, result in comparison.results.items():
         ledger = result.ledger

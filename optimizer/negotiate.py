@@ -1,0 +1,368 @@
+"""Negotiation targets: what to ask each lender for, what it is worth, and whom to call first.
+
+For every loan:
+
+* **legal cap**: the cap that applies (licensed 24 % combined; private 4 × LPR at the contract
+  date) and the disputable amount of the charges owed (:func:`optimizer.terms.legal_cap`);
+* **installment ask** (协商分期): a restructured schedule for every loan that is overdue or
+  accelerated, at the capped rate with penalty interest waived, its length chosen by a small MILP
+  so that all asks, the loans still on their contract and any settlements taken fit the money of
+  every month (with savings carried over), leaving ``margin`` of each month's money spare when
+  that is possible;
+* **penalty waiver** (减免罚息): the penalty interest owed now plus what the current plan would
+  still be charged;
+* **settlement** (一次性结清): a lender's offer in the scenario is taken when the MILP finds it
+  improves the plan; for every loan, the break-even lump sum at a month is the largest one-off
+  payment that still beats the current plan (bisection over re-solves, to ¥0.50);
+* **call order**: lenders ranked by how much the weighted cost improves per yuan the lender
+  gives up when that lender alone says yes (re-solves).
+
+The negotiated plan applies every ask at once (rates cut to the cap everywhere, charges above it
+struck out, installments restored, offers taken) and is solved and replayed like any plan.
+"""
+
+from __future__ import annotations
+
+import math
+from typing import NamedTuple
+
+import numpy as np
+import numpy_financial as npf
+import pandas as pd
+import pulp
+
+from .ledger import replay
+from .model import ModelOptions, build_model
+from .solve import LpOutcome, PlanResult, optimal_plan, solve_model, solve_problem
+from .scenario import Loan, Scenario, month_label
+from .terms import LegalCap, PlanTerms, _strike, contract_schedule, legal_cap, plan_terms
+
+DEFAULT_SETTLE_BY = 3  # months: time to gather a lump sum for the break-even figure
+DEFAULT_MARGIN = 0.10  # share of each month's money the asks leave spare when they can
+ONLINE_TERMS = (12, 18, 24, 30, 36)
+CARD_TERMS = (12, 18, 24, 30, 36, 48, 60)
+# Months before the first restructured installment (延期): asked for only when the money of the
+# first months cannot carry installments (the interest meanwhile makes it cost more).
+GRACE_MONTHS = (0, 1, 2, 3, 5)
+_SHORTFALL_COST = 1000.0  # per yuan a month's obligations exceed its money: only when nothing fits
+_MARGIN_COST = 10.0  # per yuan of the margin used
+
+
+class InstallmentAsk(NamedTuple):
+    months: int
+    monthly: float
+    principal: float  # what is restructured: principal + allowed interest and fees, penalty waived
+    yearly_rate: float  # contract rate cut to the cap
+    total_interest: float
+    grace: int = 0  # months before the first installment
+
+    def schedule(self, horizon: int) -> np.ndarray:
+        """S[0..horizon]: the balance the agreement expects after each plan month."""
+        r = self.yearly_rate / 12
+        t = np.arange(horizon + 1)
+        grown = self.principal * (1 + r) ** np.minimum(t, self.grace)
+        paid = np.maximum(t - self.grace, 0)
+        if r > 0:
+            left = npf.fv(r, paid, self.monthly, -grown)
+        else:
+            left = grown - self.monthly * paid
+        return np.where(paid >= self.months, 0.0, np.maximum(left, 0.0))
+
+
+class LoanTarget(NamedTuple):
+    index: int
+    loan: str
+    lender: str
+    yearly_rate: float
+    cap: LegalCap
+    installment_ask: InstallmentAsk | None
+    penalty_waiver: float
+    offer_amount: float | None
+    offer_by: str | None
+    take_offer: bool | None
+    break_even: float | None
+    break_even_by: str | None
+    affordable_by: float  # money the borrower can raise by break_even_by, before any other payment
+    improvement: float  # weighted cost saved if this lender alone agrees
+    concession: float  # what this lender gives up (paid + still owed at the horizon)
+    call_rank: int
+
+
+class Targets(NamedTuple):
+    scenario: Scenario
+    baseline: PlanResult
+    negotiated: PlanResult
+    loans: tuple[LoanTarget, ...]
+    asks_fit: bool
+    shortfall: np.ndarray  # (T,) yuan by which the asks exceed each month's money (0 when they fit)
+    margin_kept: bool
+
+    def table(self) -> pd.DataFrame:
+        rows = []
+        for t in sorted(self.loans, key=lambda x: x.call_rank):
+            ask = t.installment_ask
+            rows.append({
+                "call_order": t.call_rank,
+                "loan": t.loan,
+                "lender": t.lender,
+                "apr": t.yearly_rate,
+                "cap_rate": t.cap.yearly_rate,
+                "cap_rule": t.cap.rule,
+                "claimed_charges": t.cap.claimed_charges,
+                "allowed_charges": t.cap.allowed_charges,
+                "disputable": t.cap.disputable,
+                "ask_months": ask.months if ask else None,
+                "ask_monthly": ask.monthly if ask else None,
+                "ask_principal": ask.principal if ask else None,
+                "ask_rate": ask.yearly_rate if ask else None,
+                "penalty_waiver": t.penalty_waiver,
+                "offer_amount": t.offer_amount,
+                "offer_by": t.offer_by,
+                "take_offer": t.take_offer,
+                "break_even_amount": t.break_even,
+                "break_even_by": t.break_even_by,
+                "improvement": t.improvement,
+                "concession": t.concession,
+            })
+        return pd.DataFrame(rows)
+
+
+# ---- the pieces --------------------------------------------------------------------------------
+
+
+def capped_rate(loan: Loan, scenario: Scenario) -> float:
+    return min(loan.yearly_rate, legal_cap(loan, scenario).yearly_rate)
+
+
+def restructured_principal(loan: Loan, cap: LegalCap) -> float:
+    """Principal + the charges the cap allows, with penalty interest waived."""
+    fees, _, interest, principal = _strike(
+        [loan.fees_owed, loan.penalty_owed, loan.interest_owed, loan.principal], cap.disputable
+    )
+    return principal + interest + fees
+
+
+def needs_ask(terms: PlanTerms, scenario: Scenario, i: int) -> bool:
+    return bool(terms.opening_overdue[i] > 0.005 or scenario.loans[i].accelerated)
+
+
+def _annuity(principal: float, yearly_rate: float, months: int) -> float:
+    r = yearly_rate / 12
+    return principal / months if r == 0 else principal * r / (1 - (1 + r) ** -months)
+
+
+def installment_asks(
+    scenario: Scenario, terms: PlanTerms, settled: dict[int, tuple[float, int]], margin: float = DEFAULT_MARGIN,
+) -> tuple[dict[int, InstallmentAsk], np.ndarray, bool]:
+    """Choose each overdue loan's restructured term (MILP); returns asks, shortfall per month and
+    whether the margin could be kept.
+
+    Installments may run past the horizon, so the budget is checked until the longest possible
+    ask ends, assuming the last month's income and essentials continue.
+    """
+    lengths_max = max(CARD_TERMS) + max(GRACE_MONTHS)
+    T = max(terms.horizon, lengths_max)
+    net = np.concatenate([terms.net, np.full(T - terms.horizon, terms.net[-1])])
+    months = [month_label(scenario.start, t) for t in range(T)]
+    asking = [i for i in range(terms.n_loans) if i not in settled and needs_ask(terms, scenario, i)]
+    fixed = np.zeros(T)
+    for i, loan in enumerate(scenario.loans):
+        if i in settled:
+            amount, by = settled[i]
+            fixed[by - 1] += amount
+        elif i not in asking:  # on schedule: keeps paying its contract installments
+            s = contract_schedule(loan, loan.monthly_rate, T)
+            fixed += np.maximum(0.0, s[:-1] * (1 + loan.monthly_rate) - s[1:])
+    options: dict[int, list[tuple[int, InstallmentAsk]]] = {}
+    for i in asking:
+        loan = scenario.loans[i]
+        cap = legal_cap(loan, scenario)
+        rate = capped_rate(loan, scenario)
+        principal = restructured_principal(loan, cap)
+        grid = CARD_TERMS if loan.credit_card else ONLINE_TERMS
+        # Restoring installments means at least the contract's own pace, never a faster one.
+        lengths = [n for n in grid if n >= loan.remaining_installments] or [grid[-1]]
+        options[i] = []
+        for g in GRACE_MONTHS:
+            grown = principal * (1 + rate / 12) ** g
+            for n in lengths:
+                monthly = _annuity(grown, rate, n)
+                options[i].append(((n, g), InstallmentAsk(n, monthly, principal, rate, monthly * n - principal, g)))
+
+    prob = pulp.LpProblem("installment_asks", pulp.LpMinimize)
+    choose = {(i, n): prob.add_variable(f"choose_{i}_{n[0]}_{n[1]}", lowBound=0, upBound=1, cat=pulp.LpInteger)
+              for i in asking for n, _ in options[i]}
+    cash = [prob.add_variable(f"cash_{t}", lowBound=0) for t in range(T)]
+    short = [prob.add_variable(f"short_{t}", lowBound=0) for t in range(T)]
+    spare = [prob.add_variable(f"spare_{t}", lowBound=0) for t in range(T)]
+    rows: dict[str, pulp.LpConstraint] = {}
+    reserve = margin * np.maximum(net, 0.0)
+    for t, month in enumerate(months):
+        # Σ installments + cash[t] − cash[t−1] − short[t] = net − fixed − (reserve − spare[t])
+        expr = {choose[i, n]: ask.monthly for i in asking for n, ask in options[i] if ask.grace <= t < ask.grace + ask.months}
+        expr[cash[t]] = 1.0
+        if t:
+            expr[cash[t - 1]] = -1.0
+        expr[short[t]] = -1.0
+        expr[spare[t]] = -1.0
+        rhs = net[t] + (terms.cash0 if t == 0 else 0.0) - fixed[t] - reserve[t]
+        rows[f"budget[{month}]"] = pulp.LpConstraint(pulp.LpAffineExpression(expr), pulp.LpConstraintEQ, f"budget_{t}", rhs)
+        rows[f"reserve[{month}]"] = pulp.LpConstraint(pulp.LpAffineExpression({spare[t]: 1.0}), pulp.LpConstraintLE, f"reserve_{t}", reserve[t])
+    for i in asking:
+        rows[f"one_term[{terms.names[i]}]"] = pulp.LpConstraint(
+            pulp.LpAffineExpression({choose[i, n]: 1.0 for n, _ in options[i]}), pulp.LpConstraintEQ, f"one_{i}", 1.0)
+    for row in rows.values():
+        prob.addConstraint(row)
+    cost = {choose[i, n]: terms.w_interest * ask.total_interest for i in asking for n, ask in options[i]}
+    cost.update({v: _SHORTFALL_COST for v in short})
+    cost.update({v: _MARGIN_COST for v in spare})
+    prob.setObjective(pulp.LpAffineExpression(cost))
+    cols = [*choose.values(), *cash, *short, *spare]
+    solution = solve_problem(prob, cols, rows)
+    if solution.outcome is not LpOutcome.OPTIMAL:
+        raise RuntimeError(f"installment asks: the solver reported {solution.outcome.value}")
+    asks = {i: next(ask for n, ask in options[i] if solution.values[choose[i, n]] > 0.5) for i in asking}
+    shortfall = np.array([solution.values[v] for v in short])
+    shortfall[shortfall < 0.005] = 0.0
+    used_margin = np.array([solution.values[v] for v in spare])
+    return asks, shortfall, bool((used_margin < 0.01).all())
+
+
+def negotiated_terms(
+    scenario: Scenario, terms: PlanTerms, asks: dict[int, InstallmentAsk], settled: dict[int, tuple[float, int]],
+    only: int | None = None,
+) -> PlanTerms:
+    """``terms`` with the asks applied (to every loan, or ``only`` one): rates cut to the cap,
+    charges above it struck, installments restored, offers taken. A negotiated agreement that is
+    then missed is void, so its overdue weighs like a lawsuit."""
+    r, rp, opening, parts, schedule, installment, risk = (
+        a.copy() for a in (terms.r, terms.rp, terms.opening, terms.opening_parts, terms.schedule, terms.installment, terms.risk)
+    )
+    w = scenario.weights
+    for i, loan in enumerate(scenario.loans):
+        if (only is not None and i != only) or i in settled:
+            continue
+        cap = legal_cap(loan, scenario)
+        rate = capped_rate(loan, scenario) / 12
+        if i in asks:
+            ask = asks[i]
+            opening[i] = ask.principal
+            parts[i] = (0.0, 0.0, 0.0, ask.principal)
+            schedule[i] = ask.schedule(terms.horizon)
+            installment[i] = ask.monthly
+            risk[i] += w.lawsuit
+        elif scenario.legal.basis == "claim":  # under the "cap" basis plan_terms struck them already
+            parts[i] = _strike(list(parts[i]), cap.disputable)
+            opening[i] = parts[i].sum()
+        r[i] = min(r[i], rate)
+        rp[i] = min(rp[i], rate * (1 + loan.penalty_markup)) if i in asks else min(rp[i], cap.yearly_rate / 12)
+    out = terms._replace(r=r, rp=rp, opening=opening, opening_parts=parts, schedule=schedule,
+                         installment=installment, risk=risk)
+    for i, (amount, by) in settled.items():
+        if only is None or i == only:
+            out = out.settle(i, amount, by)
+    return out
+
+
+def offers_to_take(scenario: Scenario, terms: PlanTerms) -> dict[int, tuple[float, int]]:
+    """The scenario's lump-sum offers that improve the plan, chosen together by a MILP."""
+    offers = []
+    for i, loan in enumerate(scenario.loans):
+        if loan.settlement_offer is not None:
+            by = _month_index(scenario, loan.settlement_offer.by)
+            offers.append((i, loan.settlement_offer.amount, by))
+    if not offers:
+        return {}
+    model = build_model(terms, ModelOptions(offers=tuple(offers)))
+    solution = solve_model(model)
+    if solution.outcome is not LpOutcome.OPTIMAL:
+        return {}
+    return {i: (amount, by) for i, amount, by in offers if solution.values[model.take[i]] > 0.5}
+
+
+def _month_index(scenario: Scenario, month) -> int:
+    """1-based plan month of a date, clipped to the horizon."""
+    k = (month.year - scenario.start.year) * 12 + month.month - scenario.start.month + 1
+    return int(min(max(k, 1), scenario.horizon_months))
+
+
+def settled_cost(terms: PlanTerms, i: int, amount: float, by: int) -> float:
+    """Weighted cost of the optimal plan when loan ``i`` is settled for ``amount`` paid in full by
+    month ``by``; infinite when the money cannot pay it by then."""
+    model = build_model(terms.settle(i, amount, by), ModelOptions(due=((i, by),)))
+    solution = solve_model(model)
+    return solution.objective if solution.outcome is LpOutcome.OPTIMAL else math.inf
+
+
+def break_even(terms: PlanTerms, i: int, by: int, baseline_cost: float, precision: float = 0.5) -> float | None:
+    """Largest lump sum paid by month ``by`` that still beats ``baseline_cost`` (bisection)."""
+    if settled_cost(terms, i, 0.0, by) > baseline_cost:
+        return None
+    lo, hi = 0.0, max(terms.opening[i], 1.0)
+    for _ in range(12):
+        if settled_cost(terms, i, hi, by) > baseline_cost:
+            break
+        lo, hi = hi, hi * 2
+    else:
+        return hi
+    while hi - lo > precision:
+        mid = (lo + hi) / 2
+        if settled_cost(terms, i, mid, by) <= baseline_cost:
+            lo = mid
+        else:
+            hi = mid
+    return math.floor(lo * 100) / 100
+
+
+def lender_claim(result: PlanResult, i: int) -> float:
+    """What lender ``i`` receives under a plan: paid within the horizon plus still owed at its end."""
+    return float(result.ledger.payments[i].sum() + result.ledger.balance[i, -1])
+
+
+# ---- everything together ------------------------------------------------------------------------
+
+
+def negotiation_targets(
+    scenario: Scenario, settle_by: int = DEFAULT_SETTLE_BY, margin: float = DEFAULT_MARGIN, with_break_even: bool = True,
+) -> Targets:
+    terms = plan_terms(scenario)
+    baseline = optimal_plan(terms)
+    settled = offers_to_take(scenario, terms)
+    asks, shortfall, margin_kept = installment_asks(scenario, terms, settled, margin)
+    negotiated_result = optimal_plan(negotiated_terms(scenario, terms, asks, settled))
+    negotiated_result = negotiated_result._replace(strategy="negotiated")
+
+    base_cost = baseline.ledger.weighted_cost
+    waiver = scenario_penalty(scenario, baseline)
+    loans: list[LoanTarget] = []
+    for i, loan in enumerate(scenario.loans):
+        alone = optimal_plan(negotiated_terms(scenario, terms, asks, settled, only=i), check_extra=False)
+        offer = loan.settlement_offer
+        by = _month_index(scenario, offer.by) if offer else min(settle_by, terms.horizon)
+        loans.append(LoanTarget(
+            index=i,
+            loan=loan.name,
+            lender=loan.lender_name,
+            yearly_rate=loan.yearly_rate,
+            cap=legal_cap(loan, scenario),
+            installment_ask=asks.get(i),
+            penalty_waiver=float(waiver[i]),
+            offer_amount=offer.amount if offer else None,
+            offer_by=f"{offer.by:%Y-%m}" if offer else None,
+            take_offer=(i in settled) if offer else None,
+            break_even=break_even(terms, i, by, base_cost) if with_break_even else None,
+            break_even_by=terms.months[by - 1],
+            affordable_by=max(0.0, float(terms.cash0 + terms.net[:by].sum())),
+            improvement=base_cost - alone.ledger.weighted_cost,
+            concession=lender_claim(baseline, i) - lender_claim(alone, i),
+            call_rank=0,
+        ))
+    order = sorted(loans, key=lambda t: (-t.improvement / max(t.concession, 1.0), -t.improvement))
+    ranked = tuple(t._replace(call_rank=k) for k, t in enumerate(order, 1))
+    return Targets(scenario, baseline, negotiated_result, tuple(sorted(ranked, key=lambda t: t.index)),
+                   bool((shortfall == 0).all()), shortfall, margin_kept)
+
+
+def scenario_penalty(scenario: Scenario, plan: PlanResult) -> np.ndarray:
+    """Penalty interest per loan: owed now plus what the plan is charged within the horizon."""
+    return np.array([loan.penalty_owed for loan in scenario.loans]) + plan.ledger.penalty.sum(axis=1)

@@ -1,0 +1,228 @@
+"""Negotiation targets: legal caps by hand, asks that fit, settlements, scripts that match the table."""
+
+from __future__ import annotations
+
+import numpy as np
+import numpy_financial as npf
+import pandas as pd
+import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+
+from optimizer import load_scenario, plan_terms, scenario_from_dict
+from optimizer.model import ModelOptions, build_model
+from optimizer.negotiate import (
+    break_even, installment_asks, negotiation_targets, offers_to_take, settled_cost,
+)
+from optimizer.scripts import script, yuan
+from optimizer.solve import solve_model
+from optimizer.terms import legal_cap
+
+from .conftest import SCENARIOS, run_cli
+
+
+def scenario_with(*loans, **top) -> dict:
+    return {"start": "2027-01", "horizon_months": 24, "income": 9000, "essentials": 4000,
+            "loans": list(loans), **top}
+
+
+# ---- legal cap, by hand --------------------------------------------------------------------------
+
+def test_cap_licensed_loan_at_36_percent_with_penalty():
+    s = scenario_from_dict(scenario_with({
+        "name": "A", "principal": 10000, "apr": 0.36, "installment": 1000, "days_overdue": 60,
+        "interest_owed": 900, "penalty_owed": 450, "fees_owed": 200,
+    }))
+    cap = legal_cap(s.loans[0], s)
+    # 24 % a year on 10,000 over the 60 days overdue + the 30 days of the first missed installment.
+    allowed = 10000 * 0.24 * 90 / 365
+    assert cap.yearly_rate == 0.24
+    assert cap.allowed_charges == pytest.approx(591.78, abs=0.005)
+    assert cap.disputable == pytest.approx(1550 - allowed)
+    assert cap.disputable == pytest.approx(958.22, abs=0.005)
+
+
+def test_cap_private_loan_at_four_lpr_plus_one_point():
+    # Signed 2024-09-01: LPR 3.35 % → cap 13.4 %; the lender charges 14.4 % on 20,000 for 60 days.
+    claimed = 20000 * 0.144 * 60 / 365
+    s = scenario_from_dict(scenario_with({
+        "name": "P", "lender_type": "private", "contract_date": "2024-09-01", "principal": 20000,
+        "apr": 0.144, "installment": 2000, "days_overdue": 30, "interest_owed": round(claimed, 2),
+    }))
+    cap = legal_cap(s.loans[0], s)
+    assert cap.yearly_rate == pytest.approx(0.134)
+    assert cap.disputable == pytest.approx(round(claimed, 2) - 20000 * 0.134 * 60 / 365)
+    assert cap.disputable == pytest.approx(20000 * 0.01 * 60 / 365, abs=0.01)  # the one point, ¥32.88
+
+
+def test_cap_loan_under_the_cap_has_nothing_to_dispute():
+    s = scenario_from_dict(scenario_with({
+        "name": "U", "principal": 10000, "apr": 0.18, "installment": 1000, "days_overdue": 30,
+        "interest_owed": round(10000 * 0.18 * 60 / 365, 2), "penalty_owed": 20,
+    }))
+    assert legal_cap(s.loans[0], s).disputable == 0.0
+
+
+def test_cap_follows_the_scenarios_own_lpr_table():
+    loan = {"name": "P", "lender_type": "private", "contract_date": "2025-06-01", "principal": 1000,
+            "apr": 0.2, "installment": 200}
+    s = scenario_from_dict(scenario_with(loan, legal={"lpr_1y": [{"since": "2025-01-01", "rate": 0.05}]}))
+    assert legal_cap(s.loans[0], s).yearly_rate == pytest.approx(0.20)
+
+
+# ---- installment asks ----------------------------------------------------------------------------
+
+def test_full_balance_demanded_gets_installments_the_budget_carries_and_no_overdue():
+    s = load_scenario(SCENARIOS / "full-balance-demanded.toml")
+    targets = negotiation_targets(s, with_break_even=False)
+    ask = targets.loans[0].installment_ask
+    loan = s.loans[0]
+    assert ask is not None and targets.asks_fit
+    # Restored: at least the 14 installments the contract had left, at the contract's 18 %.
+    assert ask.months >= 14 and ask.yearly_rate == pytest.approx(0.18)
+    # Principal + interest owed (under the cap), penalty waived; annuity by numpy-financial.
+    assert ask.principal == pytest.approx(loan.principal + loan.interest_owed)
+    assert ask.monthly == pytest.approx(-npf.pmt(0.015, ask.months, ask.principal) * 1.015 ** ask.grace)
+    assert ask.monthly <= 8800 - 5300  # the month's money after essentials
+    ledger = targets.negotiated.ledger
+    assert (ledger.overdue[:, 1:] == 0).all()
+    assert targets.negotiated.check_problems == ()
+    assert ledger.debt_free_month is not None
+
+
+def _independent_cash(scenario, targets, horizon: int) -> np.ndarray:
+    """Cash left each month if every ask is paid as agreed and every other loan keeps its contract."""
+    income = scenario.monthly("income") + [scenario.monthly("income")[-1]] * (horizon - scenario.horizon_months)
+    essentials = scenario.monthly("essentials") + [scenario.monthly("essentials")[-1]] * (horizon - scenario.horizon_months)
+    out = np.zeros(horizon)
+    for t_loan, loan in zip(targets.loans, scenario.loans):
+        ask = t_loan.installment_ask
+        if ask is not None:
+            out[ask.grace: ask.grace + ask.months] += ask.monthly
+        else:  # on schedule: the contract's annuity for its remaining installments
+            n = loan.remaining_installments
+            a = -npf.pmt(loan.monthly_rate, n, loan.principal) if loan.monthly_rate else loan.principal / n
+            out[:n] += a
+    return scenario.cash_on_hand + np.cumsum(np.array(income) - np.array(essentials) - out)
+
+
+loans = st.fixed_dictionaries({
+    "principal": st.integers(1000, 30000),
+    "apr": st.sampled_from([0.1, 0.18, 0.24, 0.36]),
+    "installments": st.integers(6, 24),
+    "days_overdue": st.sampled_from([0, 0, 35, 70, 120]),
+    "accelerated": st.booleans(),
+    "credit_card": st.booleans(),
+})
+
+
+@settings(max_examples=25, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(st.lists(loans, min_size=1, max_size=4), st.integers(1500, 8000))
+def test_all_asks_together_fit_every_months_money(ls, spare):
+    data = scenario_with(*[{"name": f"L{i}", **x} for i, x in enumerate(ls)], income=4000 + spare)
+    s = scenario_from_dict(data)
+    terms = plan_terms(s)
+    asks, shortfall, _ = installment_asks(s, terms, {})
+    targets = negotiation_targets(s, with_break_even=False)
+    cash = _independent_cash(s, targets, len(shortfall))
+    if targets.asks_fit:
+        assert cash.min() >= -0.01
+    else:
+        # Not carried: the tool says by how much, and the independent cash flow agrees it falls short.
+        assert shortfall.sum() > 0 and cash.min() < 0
+
+
+# ---- settlements ---------------------------------------------------------------------------------
+
+SUED = {"name": "诉讼贷", "lender": "某消费金融", "principal": 20000, "apr": 0.24, "accelerated": True,
+        "lawsuit": True, "days_overdue": 90}
+
+
+def _with_offer(amount: float) -> dict:
+    return scenario_with({**SUED, "settlement_offer": {"amount": amount, "by": "2027-03"}},
+                         income=7000, cash_on_hand=8000)
+
+
+def test_a_good_offer_is_taken_and_a_bad_one_declined():
+    good = scenario_from_dict(_with_offer(12000))
+    bad = scenario_from_dict(_with_offer(26000))  # more than the balance and every charge it would bear
+    assert offers_to_take(good, plan_terms(good)) == {0: (12000, 3)}
+    assert offers_to_take(bad, plan_terms(bad)) == {}
+    t = negotiation_targets(good, with_break_even=False)
+    assert t.loans[0].take_offer is True
+    assert t.negotiated.ledger.payments[0].sum() == pytest.approx(12000, abs=0.01)
+
+
+def test_break_even_is_where_re_solving_flips():
+    s = scenario_from_dict(scenario_with(SUED, income=7000, cash_on_hand=8000))
+    terms = plan_terms(s)
+    baseline = solve_model(build_model(terms)).objective
+    x = break_even(terms, 0, 3, baseline)
+    assert x is not None and 0 < x < 8000 + 3 * 3000  # affordable by month 3
+    assert settled_cost(terms, 0, x - 1, 3) <= baseline < settled_cost(terms, 0, x + 1, 3)
+    # The MILP agrees: an offer a yuan under the break-even is taken, a yuan over is declined.
+    under = scenario_from_dict({**_with_offer(x - 1)})
+    over = scenario_from_dict({**_with_offer(x + 1)})
+    assert offers_to_take(under, plan_terms(under)) and not offers_to_take(over, plan_terms(over))
+
+
+def test_settlement_milp_objective_matches_the_ledger():
+    s = scenario_from_dict(_with_offer(12000))
+    model = build_model(plan_terms(s), ModelOptions(offers=((0, 12000.0, 3),)))
+    solution = solve_model(model)
+    taken = plan_terms(s).settle(0, 12000, 3)
+    from optimizer.solve import optimal_plan
+
+    assert solution.objective == pytest.approx(optimal_plan(taken).ledger.weighted_cost, abs=0.01)
+
+
+# ---- scripts and CLI -----------------------------------------------------------------------------
+
+@pytest.fixture(scope="module")
+def three():
+    return negotiation_targets(load_scenario(SCENARIOS / "three-overdue-loans.toml"))
+
+
+@pytest.mark.parametrize("lang", ["zh", "en"])
+def test_scripts_name_the_lender_and_carry_the_tables_numbers(three, lang):
+    table = three.table().set_index("loan")
+    for t in three.loans:
+        text = script(three, t, lang)
+        row = table.loc[t.loan]
+        assert t.lender in text and t.loan in text
+        assert yuan(row["ask_monthly"]) in text
+        assert yuan(row["penalty_waiver"]) in text
+        assert yuan(row["break_even_amount"]) in text
+        if row["disputable"] > 0:
+            assert yuan(row["disputable"]) in text
+        others = [x.lender for x in three.loans if x.lender != t.lender]
+        assert not any(o in text for o in others)
+
+
+def test_negotiated_plan_beats_the_baseline(three):
+    base, neg = three.baseline.ledger, three.negotiated.ledger
+    assert three.asks_fit
+    assert (neg.overdue[:, 1:] == 0).all()
+    assert neg.debt_free_month <= base.debt_free_month
+    assert neg.payments.sum() < base.payments.sum()
+    assert sorted(t.call_rank for t in three.loans) == [1, 2, 3]
+
+
+def test_targets_command(tmp_path):
+    out = tmp_path / "targets.csv"
+    done = run_cli("targets", SCENARIOS / "three-overdue-loans.toml", "--out", out, "--lang", "en")
+    assert done.returncode == 0, done.stderr
+    assert "Call order:" in done.stdout and "Call #1" in done.stdout
+    frame = pd.read_csv(out, encoding="utf-8-sig")
+    assert list(frame["call_order"]) == [1, 2, 3]
+    zh = run_cli("targets", SCENARIOS / "full-balance-demanded.toml")
+    assert zh.returncode == 0 and "协商分期" in zh.stdout and "招联消费金融" in zh.stdout
+
+
+def test_compare_includes_the_negotiated_plan(tmp_path):
+    out = tmp_path / "compare.csv"
+    done = run_cli("compare", SCENARIOS / "three-overdue-loans.toml", "--out", out)
+    assert done.returncode == 0
+    frame = pd.read_csv(out, encoding="utf-8-sig")
+    assert "negotiated" in set(frame["strategy"])
+    assert "If every lender agrees" in done.stdout
