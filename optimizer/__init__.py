@@ -6,12 +6,12 @@ Imports nothing from the UI (streamlit, plotly); the dashboard and the CLI sit o
 from .errors import DebtplanError
 from .ledger import Ledger, replay
 from .planner import ALL_STRATEGIES, Comparison, PlanSummary, compare, make_plan, summarize
-from .scenario import Loan, Scenario, load_scenario, scenario_from_dict
+from .scenario import Loan, Scenario, load_scenario, scenario_from_bytes, scenario_from_dict
 from .solve import LpOutcome, PlanResult, PlanStatus
 from .terms import PlanTerms, plan_terms
 
 __all__ = [
     "ALL_STRATEGIES", "Comparison", "DebtplanError", "Ledger", "Loan", "LpOutcome", "PlanResult",
     "PlanStatus", "PlanSummary", "PlanTerms", "Scenario", "compare", "load_scenario", "make_plan",
-    "plan_terms", "replay", "scenario_from_dict", "summarize",
+    "plan_terms", "replay", "scenario_from_bytes", "scenario_from_dict", "summarize",
 ]

@@ -386,6 +386,11 @@ def load_scenario(path: str | Path) -> Scenario:
         raise ScenarioNotFound(name, "is a folder, not a scenario file") from None
     except OSError as exc:
         raise ScenarioNotFound(name, exc.strerror or "cannot be read") from None
+    return scenario_from_bytes(raw, name)
+
+
+def scenario_from_bytes(raw: bytes, name: str) -> Scenario:
+    """Validate the bytes of a scenario file (an upload, or a file already read)."""
     if not raw.strip():
         raise EmptyScenario(name)
     if b"\x00" in raw:

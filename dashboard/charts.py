@@ -1,0 +1,68 @@
+"""Chart functions: engine results in, ``plotly.graph_objects.Figure`` out. No Streamlit here."""
+
+from __future__ import annotations
+
+import numpy as np
+import plotly.graph_objects as go
+
+from optimizer import Comparison, Ledger
+
+from .i18n import t
+
+_LAYOUT = dict(margin=dict(l=10, r=10, t=40, b=10), legend=dict(orientation="h", y=-0.15), hovermode="x unified")
+_CLASS_COLOURS = {"lawsuit": "#c0392b", "credit": "#e67e22", "collection": "#8e44ad", "other": "#7f8c8d"}
+
+
+def payments_figure(ledger: Ledger, lang: str) -> go.Figure:
+    terms = ledger.terms
+    fig = go.Figure()
+    for name, row in zip(terms.names, ledger.payments):
+        fig.add_bar(x=list(terms.months), y=row, name=name, hovertemplate="¥%{y:,.2f}")
+    fig.add_scatter(x=list(terms.months), y=ledger.cash[1:], name=t("saved", lang), mode="lines",
+                    line=dict(dash="dot", color="#2c3e50"), hovertemplate="¥%{y:,.2f}")
+    fig.update_layout(barmode="stack", title=t("payments_chart", lang), yaxis_tickprefix="¥", yaxis_tickformat=",.0f", **_LAYOUT)
+    return fig
+
+
+def balances_figure(ledger: Ledger, lang: str) -> go.Figure:
+    terms = ledger.terms
+    months = ["—", *terms.months]
+    fig = go.Figure()
+    for name, row in zip(terms.names, ledger.balance):
+        fig.add_scatter(x=months, y=row, name=name, mode="lines", hovertemplate="¥%{y:,.2f}")
+    fig.update_layout(title=t("balances_chart", lang), yaxis_tickprefix="¥", yaxis_tickformat=",.0f", **_LAYOUT)
+    return fig
+
+
+def risk_class_of_loans(ledger: Ledger) -> list[str]:
+    """Each loan's worst class, so the stacked chart counts every yuan once."""
+    out = []
+    for lawsuit, credit, collection in ledger.terms.classes:
+        out.append("lawsuit" if lawsuit else "credit" if credit else "collection" if collection else "other")
+    return out
+
+
+def overdue_figure(ledger: Ledger, lang: str) -> go.Figure:
+    terms = ledger.terms
+    classes = np.array(risk_class_of_loans(ledger))
+    fig = go.Figure()
+    for cls, colour in _CLASS_COLOURS.items():
+        amount = ledger.overdue[classes == cls, 1:].sum(axis=0)
+        if (classes == cls).any():
+            fig.add_scatter(x=list(terms.months), y=amount, name=t(f"class_{cls}", lang), stackgroup="overdue",
+                            mode="lines", line=dict(color=colour), hovertemplate="¥%{y:,.2f}")
+    fig.update_layout(title=t("overdue_chart", lang), yaxis_tickprefix="¥", yaxis_tickformat=",.0f", **_LAYOUT)
+    return fig
+
+
+def compare_figure(comparison: Comparison, lang: str) -> go.Figure:
+    names = list(comparison.summaries)
+    costs = [comparison.summaries[n].weighted_cost for n in names]
+    colours = ["#27ae60" if n == "optimal" else "#2980b9" if n == "negotiated" else "#95a5a6" for n in names]
+    fig = go.Figure(go.Bar(
+        x=[t(f"strategy_{n}", lang) for n in names], y=costs, marker_color=colours,
+        text=[f"¥{c:,.0f}" for c in costs], textposition="outside", hovertemplate="¥%{y:,.2f}",
+    ))
+    fig.update_layout(title=t("compare_chart", lang), yaxis_tickprefix="¥", yaxis_tickformat=",.0f",
+                      margin=dict(l=10, r=10, t=40, b=10), showlegend=False)
+    return fig
