@@ -13,23 +13,31 @@ _LAYOUT = dict(margin=dict(l=10, r=10, t=40, b=10), legend=dict(orientation="h",
 _CLASS_COLOURS = {"lawsuit": "#c0392b", "credit": "#e67e22", "collection": "#8e44ad", "other": "#7f8c8d"}
 
 
+def _shown_months(ledger: Ledger) -> int:
+    """Months worth drawing: up to the debt-free month and one after, else the whole horizon."""
+    free = ledger.debt_free_month
+    return ledger.terms.horizon if free is None else min(ledger.terms.horizon, free + 1)
+
+
 def payments_figure(ledger: Ledger, lang: str) -> go.Figure:
     terms = ledger.terms
+    k = _shown_months(ledger)
     fig = go.Figure()
     for name, row in zip(terms.names, ledger.payments):
-        fig.add_bar(x=list(terms.months), y=row, name=name, hovertemplate="¥%{y:,.2f}")
-    fig.add_scatter(x=list(terms.months), y=ledger.cash[1:], name=t("saved", lang), mode="lines",
-                    line=dict(dash="dot", color="#2c3e50"), hovertemplate="¥%{y:,.2f}")
+        fig.add_bar(x=list(terms.months[:k]), y=row[:k], name=name, hovertemplate="¥%{y:,.2f}")
     fig.update_layout(barmode="stack", title=t("payments_chart", lang), yaxis_tickprefix="¥", yaxis_tickformat=",.0f", **_LAYOUT)
     return fig
 
 
 def balances_figure(ledger: Ledger, lang: str) -> go.Figure:
     terms = ledger.terms
-    months = ["—", *terms.months]
+    k = _shown_months(ledger)
+    year, month = map(int, terms.months[0].split("-"))
+    now = f"{year - (month == 1)}-{12 if month == 1 else month - 1:02d}"  # balances owed before month 1
+    months = [now, *terms.months[:k]]
     fig = go.Figure()
     for name, row in zip(terms.names, ledger.balance):
-        fig.add_scatter(x=months, y=row, name=name, mode="lines", hovertemplate="¥%{y:,.2f}")
+        fig.add_scatter(x=months, y=row[: k + 1], name=name, mode="lines+markers", hovertemplate="¥%{y:,.2f}")
     fig.update_layout(title=t("balances_chart", lang), yaxis_tickprefix="¥", yaxis_tickformat=",.0f", **_LAYOUT)
     return fig
 
@@ -47,9 +55,9 @@ def overdue_figure(ledger: Ledger, lang: str) -> go.Figure:
     classes = np.array(risk_class_of_loans(ledger))
     fig = go.Figure()
     for cls, colour in _CLASS_COLOURS.items():
-        amount = ledger.overdue[classes == cls, 1:].sum(axis=0)
+        amount = ledger.overdue[classes == cls, 1:].sum(axis=0)[: _shown_months(ledger)]
         if (classes == cls).any():
-            fig.add_scatter(x=list(terms.months), y=amount, name=t(f"class_{cls}", lang), stackgroup="overdue",
+            fig.add_scatter(x=list(terms.months[: len(amount)]), y=amount, name=t(f"class_{cls}", lang), stackgroup="overdue",
                             mode="lines", line=dict(color=colour), hovertemplate="¥%{y:,.2f}")
     fig.update_layout(title=t("overdue_chart", lang), yaxis_tickprefix="¥", yaxis_tickformat=",.0f", **_LAYOUT)
     return fig
