@@ -32,8 +32,8 @@ import pandas as pd
 import pulp
 
 from .ledger import replay
-from .model import ModelOptions, build_model
-from .solve import LpOutcome, PlanResult, optimal_plan, solve_model, solve_problem
+from .model import ModelOptions, build_arrays
+from .solve import LpOutcome, PlanResult, Replanner, optimal_plan, solve_arrays, solve_problem
 from .scenario import Loan, Scenario, month_label
 from .terms import LegalCap, PlanTerms, _strike, contract_schedule, legal_cap, plan_terms
 
@@ -221,10 +221,11 @@ def installment_asks(
     solution = solve_problem(prob, cols, rows)
     if solution.outcome is not LpOutcome.OPTIMAL:
         raise RuntimeError(f"installment asks: the solver reported {solution.outcome.value}")
-    asks = {i: next(ask for n, ask in options[i] if solution.values[choose[i, n]] > 0.5) for i in asking}
-    shortfall = np.array([solution.values[v] for v in short])
+    value = dict(zip(map(id, cols), solution.x))
+    asks = {i: next(ask for n, ask in options[i] if value[id(choose[i, n])] > 0.5) for i in asking}
+    shortfall = np.array([value[id(v)] for v in short])
     shortfall[shortfall < 0.005] = 0.0
-    used_margin = np.array([solution.values[v] for v in spare])
+    used_margin = np.array([value[id(v)] for v in spare])
     return asks, shortfall, bool((used_margin < 0.01).all())
 
 
@@ -273,11 +274,12 @@ def offers_to_take(scenario: Scenario, terms: PlanTerms) -> dict[int, tuple[floa
             offers.append((i, loan.settlement_offer.amount, by))
     if not offers:
         return {}
-    model = build_model(terms, ModelOptions(offers=tuple(offers)))
-    solution = solve_model(model)
+    arrays = build_arrays(terms, ModelOptions(offers=tuple(offers)))
+    solution = solve_arrays(arrays)
     if solution.outcome is not LpOutcome.OPTIMAL:
         return {}
-    return {i: (amount, by) for i, amount, by in offers if solution.values[model.take[i]] > 0.5}
+    take = arrays.layout.take
+    return {i: (amount, by) for i, amount, by in offers if solution.x[take[i]] > 0.5}
 
 
 def _month_index(scenario: Scenario, month) -> int:
@@ -286,31 +288,34 @@ def _month_index(scenario: Scenario, month) -> int:
     return int(min(max(k, 1), scenario.horizon_months))
 
 
-def settled_cost(terms: PlanTerms, i: int, amount: float, by: int) -> float:
+def settled_cost(terms: PlanTerms, i: int, amount: float, by: int, replanner: Replanner | None = None) -> float:
     """Weighted cost of the optimal plan when loan ``i`` is settled for ``amount`` paid in full by
     month ``by``; infinite when the money cannot pay it by then."""
-    model = build_model(terms.settle(i, amount, by), ModelOptions(due=((i, by),)))
-    solution = solve_model(model)
+    arrays = build_arrays(terms.settle(i, amount, by), ModelOptions(due=((i, by),)))
+    solution = (replanner or Replanner()).solve(arrays)
     return solution.objective if solution.outcome is LpOutcome.OPTIMAL else math.inf
 
 
 def break_even(terms: PlanTerms, i: int, by: int, baseline_cost: float, precision: float = 0.5) -> float | None:
-    """Largest lump sum paid by month ``by`` that still beats ``baseline_cost`` (bisection)."""
-    if settled_cost(terms, i, 0.0, by) > baseline_cost:
+    """Largest lump sum paid by month ``by`` that still beats ``baseline_cost`` (bisection over
+    warm re-solves: only the settlement amount changes between them)."""
+    warm = Replanner()
+
+    def beats(amount: float) -> bool:
+        return settled_cost(terms, i, amount, by, warm) <= baseline_cost
+
+    if not beats(0.0):
         return None
     lo, hi = 0.0, max(terms.opening[i], 1.0)
     for _ in range(12):
-        if settled_cost(terms, i, hi, by) > baseline_cost:
+        if not beats(hi):
             break
         lo, hi = hi, hi * 2
     else:
         return hi
     while hi - lo > precision:
         mid = (lo + hi) / 2
-        if settled_cost(terms, i, mid, by) <= baseline_cost:
-            lo = mid
-        else:
-            hi = mid
+        lo, hi = (mid, hi) if beats(mid) else (lo, mid)
     return math.floor(lo * 100) / 100
 
 
@@ -335,8 +340,9 @@ def negotiation_targets(
     base_cost = baseline.ledger.weighted_cost
     waiver = scenario_penalty(scenario, baseline)
     loans: list[LoanTarget] = []
+    warm = Replanner()  # every "this lender alone says yes" model has the baseline's shape
     for i, loan in enumerate(scenario.loans):
-        alone = optimal_plan(negotiated_terms(scenario, terms, asks, settled, only=i), check_extra=False)
+        alone = optimal_plan(negotiated_terms(scenario, terms, asks, settled, only=i), check_extra=False, replanner=warm)
         offer = loan.settlement_offer
         by = _month_index(scenario, offer.by) if offer else min(settle_by, terms.horizon)
         loans.append(LoanTarget(

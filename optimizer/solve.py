@@ -1,8 +1,10 @@
-"""Solving the PuLP model with HiGHS in-process (CBC as fallback), and turning the answer into a plan.
+"""Solving the model with HiGHS in-process (CBC as fallback), and turning the answer into a plan.
 
-The PuLP model is handed to HiGHS in one ``passModel`` call (rows gathered in bulk) rather than
-PuLP's row-by-row bridge; the model itself, its names and its meaning stay PuLP's. CBC (PuLP's
-bundled binary through ``COIN_CMD``) is used when highspy is missing or HiGHS reports an error.
+The model's array blocks go to HiGHS in one ``passModel`` call. CBC (PuLP's bundled binary,
+through ``COIN_CMD`` on the same model converted to PuLP) is used when highspy is missing or
+HiGHS reports an error. A :class:`Replanner` keeps one HiGHS model and its basis, so a new plan of
+the same shape (a slider moved, one loan's terms changed) changes only the numbers that differ and
+re-solves from the previous basis.
 
 Outcomes are enums: :class:`LpOutcome` for what the solver said, :class:`PlanStatus` for what it
 means to the borrower. Infeasible is an answer: when the debts cannot be cleared within the
@@ -22,7 +24,7 @@ import numpy as np
 import pulp
 
 from .ledger import Ledger, replay
-from .model import ModelOptions, PlanModel, build_model
+from .model import LpArrays, ModelOptions, build_arrays, to_highs, to_pulp
 from .terms import PlanTerms
 
 try:  # highspy is a declared dependency; CBC keeps the product working if it fails to load.
@@ -52,9 +54,12 @@ class PlanStatus(enum.Enum):
 class LpSolution(NamedTuple):
     outcome: LpOutcome
     objective: float
-    values: dict  # LpVariable -> value
-    duals: dict  # readable row name -> shadow price
+    x: np.ndarray  # column values, in the model's layout
+    row_dual: np.ndarray  # shadow prices, in row order (empty for a MILP or CBC without duals)
     solver: str
+
+    def values(self, columns) -> np.ndarray:
+        return self.x[columns]
 
 
 class PlanResult(NamedTuple):
@@ -85,39 +90,131 @@ _PULP_OUTCOME = {
     pulp.LpStatusInfeasible: LpOutcome.INFEASIBLE,
     pulp.LpStatusUnbounded: LpOutcome.UNBOUNDED,
 }
+_NO_DUALS = np.zeros(0)
 
 
-def solve_model(model: PlanModel, solver: str = "highs") -> LpSolution:
-    """Solve a plan model with HiGHS (default) or CBC; fall back to CBC if HiGHS is missing or errs."""
-    return solve_problem(model.prob, columns(model), model.rows, solver)
+def _new_highs():
+    h = highspy.Highs()
+    h.setOptionValue("output_flag", False)
+    # Settlement choices are a few binaries: ask for the true optimum, not HiGHS's 0.01 % gap.
+    h.setOptionValue("mip_rel_gap", 1e-9)
+    return h
+
+
+def _read_highs(h, name: str = "HiGHS") -> LpSolution:
+    outcome = _HIGHS_OUTCOME.get(h.getModelStatus().name, LpOutcome.ERROR)
+    if outcome is not LpOutcome.OPTIMAL:
+        return LpSolution(outcome, math.nan, _NO_DUALS, _NO_DUALS, name)
+    sol = h.getSolution()
+    duals = np.asarray(sol.row_dual) if sol.dual_valid else _NO_DUALS
+    return LpSolution(outcome, h.getInfo().objective_function_value, np.asarray(sol.col_value), duals, name)
+
+
+def solve_arrays(arrays: LpArrays, solver: str = "highs") -> LpSolution:
+    """Solve with HiGHS (default) or CBC; fall back to CBC if HiGHS is missing or errs."""
+    if solver == "highs" and highspy is not None:
+        h = _new_highs()
+        h.passModel(to_highs(arrays))
+        h.run()
+        solution = _read_highs(h)
+        if solution.outcome is not LpOutcome.ERROR:
+            return solution
+    return _solve_cbc(arrays)
+
+
+def _solve_cbc(arrays: LpArrays) -> LpSolution:
+    from pulp.apis.coin_api import pulp_cbc_path
+
+    model = to_pulp(arrays)
+    status = model.prob.solve(pulp.COIN_CMD(msg=False, path=pulp_cbc_path))
+    outcome = _PULP_OUTCOME.get(status, LpOutcome.ERROR)
+    if outcome is not LpOutcome.OPTIMAL:
+        return LpSolution(outcome, math.nan, _NO_DUALS, _NO_DUALS, "CBC")
+    x = np.array([v.varValue or 0.0 for v in model.columns])
+    duals = np.array([row.pi or 0.0 for row in model.rows.values()])
+    return LpSolution(outcome, pulp.value(model.prob.objective), x, duals, "CBC")
+
+
+class Replanner:
+    """One HiGHS model kept between solves. A model of the same shape (same loans, horizon and
+    variant) is updated in place, only where its numbers differ, and re-solved from the last
+    basis; any other model is passed anew. The answer is the same as a cold solve's."""
+
+    def __init__(self) -> None:
+        self._h = None
+        self._shape = None
+        self._numbers = None
+        self.warm_solves = 0
+        self.cold_solves = 0
+
+    def solve(self, arrays: LpArrays) -> LpSolution:
+        if highspy is None or len(arrays.integer):
+            return solve_arrays(arrays)
+        starts, index, value = arrays.csr(keep_zeros=True)
+        lower, upper = arrays.row_bounds()
+        shape = (arrays.layout, tuple(b.family for b in arrays.blocks), starts.tobytes(), index.tobytes())
+        numbers = (value, lower, upper, arrays.cost, arrays.offset, arrays.col_upper)
+        if self._h is not None and shape == self._shape:
+            self._update(numbers, starts, index)
+            self.warm_solves += 1
+        else:
+            self._h = _new_highs()
+            self._h.passModel(to_highs(arrays))
+            self._shape = shape
+            self.cold_solves += 1
+        self._numbers = numbers
+        self._h.run()
+        solution = _read_highs(self._h, "HiGHS")
+        if solution.outcome is LpOutcome.ERROR:
+            self._h = None
+            return solve_arrays(arrays)
+        return solution
+
+    def _update(self, numbers, starts: np.ndarray, index: np.ndarray) -> None:
+        h, inf = self._h, highspy.kHighsInf
+        value, lower, upper, cost, offset, col_upper = numbers
+        old_value, old_lower, old_upper, old_cost, old_offset, old_col_upper = self._numbers
+        changed = np.nonzero(value != old_value)[0]
+        if changed.size:
+            rows = np.searchsorted(starts, changed, side="right") - 1
+            for k, r in zip(changed, rows):
+                h.changeCoeff(int(r), int(index[k]), float(value[k]))
+        rows = np.nonzero((lower != old_lower) | (upper != old_upper))[0]
+        if rows.size:
+            h.changeRowsBounds(rows.size, rows.astype(np.int32),
+                               np.where(np.isinf(lower[rows]), -inf, lower[rows]),
+                               np.where(np.isinf(upper[rows]), inf, upper[rows]))
+        cols = np.nonzero(cost != old_cost)[0]
+        if cols.size:
+            h.changeColsCost(cols.size, cols.astype(np.int32), cost[cols])
+        cols = np.nonzero(col_upper != old_col_upper)[0]
+        if cols.size:
+            h.changeColsBounds(cols.size, cols.astype(np.int32), np.zeros(cols.size),
+                               np.where(np.isinf(col_upper[cols]), inf, col_upper[cols]))
+        if offset != old_offset:
+            h.changeObjectiveOffset(offset)
 
 
 def solve_problem(prob: pulp.LpProblem, cols: list, rows: dict, solver: str = "highs") -> LpSolution:
-    """Solve any PuLP problem whose columns and named rows are given in order."""
+    """Solve a small PuLP problem built elsewhere (the installment-ask MILP), columns in order."""
     if solver == "highs" and highspy is not None:
-        solution = _solve_highs(prob, cols, rows)
+        h = _new_highs()
+        h.passModel(pulp_to_highs(prob, cols, list(rows.values())))
+        h.run()
+        solution = _read_highs(h)
         if solution.outcome is not LpOutcome.ERROR:
             return solution
-    return _solve_cbc(prob, cols, rows)
+    from pulp.apis.coin_api import pulp_cbc_path
+
+    status = prob.solve(pulp.COIN_CMD(msg=False, path=pulp_cbc_path))
+    outcome = _PULP_OUTCOME.get(status, LpOutcome.ERROR)
+    if outcome is not LpOutcome.OPTIMAL:
+        return LpSolution(outcome, math.nan, _NO_DUALS, _NO_DUALS, "CBC")
+    return LpSolution(outcome, pulp.value(prob.objective), np.array([v.varValue or 0.0 for v in cols]), _NO_DUALS, "CBC")
 
 
-def columns(model: PlanModel) -> list[pulp.LpVariable]:
-    """The model's variables in a fixed order (also the MPS/HiGHS column order)."""
-    cols = [*model.pay.ravel(), *model.balance.ravel(), *model.overdue.ravel(), *model.cash]
-    cols += [model.extra] if model.extra is not None else []
-    cols += list(model.take.values())
-    for payments in model.settle_pay.values():
-        cols += payments
-    return cols
-
-
-def to_highs_lp(model: PlanModel) -> highspy.HighsLp:
-    """The PuLP model as a HiGHS LP (or MILP), gathered in one pass over its rows."""
-    return highs_lp(model.prob, columns(model), list(model.rows.values()))
-
-
-def highs_lp(prob: pulp.LpProblem, cols: list[pulp.LpVariable], rows: list[pulp.LpConstraint]) -> highspy.HighsLp:
-    """Any PuLP problem as a HiGHS model, given its columns and rows in order."""
+def pulp_to_highs(prob: pulp.LpProblem, cols: list, rows: list):
+    """A PuLP problem as a HiGHS model, given its columns and rows in order."""
     index = {id(v): j for j, v in enumerate(cols)}
     starts, idx, val, lower, upper = [0], [], [], [], []
     for row in rows:
@@ -149,61 +246,32 @@ def highs_lp(prob: pulp.LpProblem, cols: list[pulp.LpVariable], rows: list[pulp.
     return lp
 
 
-def _solve_highs(prob: pulp.LpProblem, cols: list, rows: dict) -> LpSolution:
-    h = highspy.Highs()
-    h.setOptionValue("output_flag", False)
-    # Settlement choices are a few binaries: ask for the true optimum, not HiGHS's 0.01 % gap.
-    h.setOptionValue("mip_rel_gap", 1e-9)
-    h.passModel(highs_lp(prob, cols, list(rows.values())))
-    h.run()
-    outcome = _HIGHS_OUTCOME.get(h.getModelStatus().name, LpOutcome.ERROR)
-    if outcome is not LpOutcome.OPTIMAL:
-        return LpSolution(outcome, math.nan, {}, {}, "HiGHS")
-    sol = h.getSolution()
-    values = dict(zip(cols, sol.col_value))
-    duals = dict(zip(rows, sol.row_dual)) if sol.dual_valid else {}
-    return LpSolution(outcome, h.getInfo().objective_function_value, values, duals, "HiGHS")
-
-
-def _solve_cbc(prob: pulp.LpProblem, cols: list, rows: dict) -> LpSolution:
-    from pulp.apis.coin_api import pulp_cbc_path
-
-    status = prob.solve(pulp.COIN_CMD(msg=False, path=pulp_cbc_path))
-    outcome = _PULP_OUTCOME.get(status, LpOutcome.ERROR)
-    if outcome is not LpOutcome.OPTIMAL:
-        return LpSolution(outcome, math.nan, {}, {}, "CBC")
-    values = {v: (v.varValue or 0.0) for v in cols}
-    duals = {name: (row.pi or 0.0) for name, row in rows.items()}
-    return LpSolution(outcome, pulp.value(prob.objective), values, duals, "CBC")
-
-
 # ---- plans ------------------------------------------------------------------------------------
 
 
-def values_of(solution: LpSolution, variables: np.ndarray) -> np.ndarray:
-    return np.vectorize(lambda v: solution.values[v], otypes=[float])(variables)
-
-
-def check_solution(model: PlanModel, solution: LpSolution, ledger: Ledger) -> tuple[str, ...]:
+def check_solution(arrays: LpArrays, solution: LpSolution, ledger: Ledger) -> tuple[str, ...]:
     """Re-check the invariants from the solution itself, to :data:`CHECK_TOLERANCE` yuan."""
-    tm = model.terms
+    tm, layout = arrays.terms, arrays.layout
     problems: list[str] = []
-    pay = values_of(solution, model.pay)
-    cash = values_of(solution, model.cash)
+    pay = solution.values(layout.pay)
+    cash = solution.values(layout.cash)
+    balance = solution.values(layout.balance)
     carried = np.concatenate([[tm.cash0], cash[:-1]])
     spent = pay.sum(axis=0) + cash - carried
-    if model.extra is not None:
-        spent -= solution.values[model.extra]
+    for columns in layout.settle.values():
+        spent[: len(columns)] += solution.values(columns)
+    if layout.extra is not None:
+        spent -= solution.x[layout.extra]
     over = spent - tm.net
     for t in np.nonzero(np.abs(over) > CHECK_TOLERANCE)[0]:
         problems.append(f"budget[{tm.months[t]}] off by ¥{over[t]:.4f}")
-    for name, arr in (("pay", pay), ("balance", values_of(solution, model.balance)), ("cash", cash)):
+    for name, arr in (("pay", pay), ("balance", balance), ("cash", cash)):
         if (arr < -CHECK_TOLERANCE).any():
             problems.append(f"negative {name} in the solution")
-    gap = np.abs(values_of(solution, model.balance) - ledger.balance[:, 1:]).max()
+    gap = np.abs(balance - ledger.balance[:, 1:]).max()
     if gap > CHECK_TOLERANCE:
         problems.append(f"ledger and LP balances differ by up to ¥{gap:.4f}")
-    if model.extra is None:
+    if layout.extra is None:
         scale = max(1.0, abs(solution.objective))
         if abs(ledger.weighted_cost - solution.objective) > CHECK_TOLERANCE + 1e-7 * scale:
             problems.append(
@@ -222,23 +290,26 @@ def essentials_shortfall(terms: PlanTerms) -> tuple[int, float] | None:
 def extra_money_to_clear(terms: PlanTerms, solver: str = "highs") -> tuple[float, bool]:
     """The smallest whole-yuan extra per month that clears every debt, and whether a re-solve
     with it confirmed clearing (it is raised a yuan at a time if solver noise put it short)."""
-    sol = solve_model(build_model(terms, ModelOptions(find_extra_money=True)), solver)
+    sol = solve_arrays(build_arrays(terms, ModelOptions(find_extra_money=True)), solver)
     if sol.outcome is not LpOutcome.OPTIMAL:
         return math.nan, False
     needed = sol.objective
     extra = 0.0 if needed <= 1e-6 else float(math.ceil(needed - 1e-6))
     for _ in range(3):
-        check = solve_model(build_model(terms, ModelOptions(clear_by_horizon=True, extra_money=extra)), solver)
+        check = solve_arrays(build_arrays(terms, ModelOptions(clear_by_horizon=True, extra_money=extra)), solver)
         if check.outcome is LpOutcome.OPTIMAL:
             return extra, True
         extra += 1.0
     return extra, False
 
 
-def optimal_plan(terms: PlanTerms, solver: str = "highs", check_extra: bool = True) -> PlanResult:
+def optimal_plan(
+    terms: PlanTerms, solver: str = "highs", check_extra: bool = True, replanner: Replanner | None = None,
+) -> PlanResult:
     """The optimizer's plan, replayed through the ledger, with a diagnosis if it cannot clear.
 
-    ``check_extra=False`` skips the extra-money search (for re-solves that only need the cost).
+    ``check_extra=False`` skips the extra-money search (for re-solves that only need the cost);
+    a ``replanner`` re-solves warm from its last model (what a slider move does).
     """
     shortfall = essentials_shortfall(terms)
     if shortfall is not None:
@@ -252,14 +323,14 @@ def optimal_plan(terms: PlanTerms, solver: str = "highs", check_extra: bool = Tr
         )
         return PlanResult("optimal", PlanStatus.ESSENTIALS_UNCOVERED, ledger, extra, diagnosis)
 
-    model = build_model(terms)
-    solution = solve_model(model, solver)
+    arrays = build_arrays(terms)
+    solution = replanner.solve(arrays) if (replanner is not None and solver == "highs") else solve_arrays(arrays, solver)
     if solution.outcome is not LpOutcome.OPTIMAL:
         # With cash carry-over and a soft horizon this model is always feasible and bounded once
         # essentials are covered; reaching here is a solver failure, reported, not hidden.
         raise RuntimeError(f"the solver reported {solution.outcome.value} on a model that is always feasible")
-    ledger = replay(terms, values_of(solution, model.pay))
-    problems = check_solution(model, solution, ledger)
+    ledger = replay(terms, solution.values(arrays.layout.pay))
+    problems = check_solution(arrays, solution, ledger)
     status, extra, diagnosis = PlanStatus.CLEARED, None, None
     if ledger.leftover > 0 and check_extra:
         extra, confirmed = extra_money_to_clear(terms, solver)

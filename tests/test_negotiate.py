@@ -10,12 +10,12 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from optimizer import load_scenario, plan_terms, scenario_from_dict
-from optimizer.model import ModelOptions, build_model
+from optimizer.model import ModelOptions, build_arrays
 from optimizer.negotiate import (
     break_even, installment_asks, negotiation_targets, offers_to_take, settled_cost,
 )
 from optimizer.scripts import script, yuan
-from optimizer.solve import solve_model
+from optimizer.solve import solve_arrays
 from optimizer.terms import legal_cap
 
 from .conftest import SCENARIOS, run_cli
@@ -156,7 +156,7 @@ def test_a_good_offer_is_taken_and_a_bad_one_declined():
 def test_break_even_is_where_re_solving_flips():
     s = scenario_from_dict(scenario_with(SUED, income=7000, cash_on_hand=8000))
     terms = plan_terms(s)
-    baseline = solve_model(build_model(terms)).objective
+    baseline = solve_arrays(build_arrays(terms)).objective
     x = break_even(terms, 0, 3, baseline)
     assert x is not None and 0 < x < 8000 + 3 * 3000  # affordable by month 3
     assert settled_cost(terms, 0, x - 1, 3) <= baseline < settled_cost(terms, 0, x + 1, 3)
@@ -168,8 +168,7 @@ def test_break_even_is_where_re_solving_flips():
 
 def test_settlement_milp_objective_matches_the_ledger():
     s = scenario_from_dict(_with_offer(12000))
-    model = build_model(plan_terms(s), ModelOptions(offers=((0, 12000.0, 3),)))
-    solution = solve_model(model)
+    solution = solve_arrays(build_arrays(plan_terms(s), ModelOptions(offers=((0, 12000.0, 3),))))
     taken = plan_terms(s).settle(0, 12000, 3)
     from optimizer.solve import optimal_plan
 

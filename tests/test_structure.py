@@ -43,25 +43,72 @@ def test_pulp_deprecations_fail_the_test_run():
         pulp.LpVariable("x", lowBound=0)
 
 
-def test_highs_and_cbc_agree():
+def test_highs_and_cbc_agree_on_the_pulp_model():
     from optimizer import load_scenario, plan_terms
-    from optimizer.model import build_model
-    from optimizer.solve import LpOutcome, solve_model
+    from optimizer.model import build_arrays
+    from optimizer.solve import LpOutcome, solve_arrays
 
-    terms = plan_terms(load_scenario(SCENARIOS / "three-overdue-loans.toml"))
-    highs = solve_model(build_model(terms), "highs")
-    cbc = solve_model(build_model(terms), "cbc")
+    arrays = build_arrays(plan_terms(load_scenario(SCENARIOS / "three-overdue-loans.toml")))
+    highs = solve_arrays(arrays, "highs")
+    cbc = solve_arrays(arrays, "cbc")  # through the PuLP model and COIN_CMD
     assert highs.outcome is cbc.outcome is LpOutcome.OPTIMAL
     assert (highs.solver, cbc.solver) == ("HiGHS", "CBC")
     assert highs.objective == pytest.approx(cbc.objective, abs=0.01)
 
 
+def test_pulp_model_is_the_same_lp_highs_gets():
+    # The array blocks feed HiGHS directly and PuLP through to_pulp: the PuLP problem, read back
+    # row by row, must be the very matrix, bounds and costs HiGHS was given.
+    import numpy as np
+
+    from optimizer import load_scenario, plan_terms
+    from optimizer.model import ModelOptions, build_arrays, to_pulp
+    from optimizer.solve import pulp_to_highs
+
+    terms = plan_terms(load_scenario(SCENARIOS / "counsellor-twelve-loans.toml"))
+    for options in (ModelOptions(), ModelOptions(find_extra_money=True), ModelOptions(offers=((3, 9000.0, 4),))):
+        arrays = build_arrays(terms, options)
+        model = to_pulp(arrays)
+        from_pulp = pulp_to_highs(model.prob, model.columns, list(model.rows.values()))
+        starts, index, value = arrays.csr()
+        assert np.array_equal(np.asarray(from_pulp.a_matrix_.start_), starts)
+        assert np.array_equal(np.asarray(from_pulp.a_matrix_.index_), index)
+        assert np.allclose(np.asarray(from_pulp.a_matrix_.value_), value)
+        assert np.allclose(np.asarray(from_pulp.col_cost_), arrays.cost)
+        for ours, theirs in zip(arrays.row_bounds(), (from_pulp.row_lower_, from_pulp.row_upper_)):
+            theirs = np.asarray(theirs)
+            assert np.array_equal(np.isinf(theirs), np.isinf(ours))
+            assert np.allclose(theirs[np.isfinite(theirs)], ours[np.isfinite(ours)])
+        assert from_pulp.offset_ == pytest.approx(arrays.offset)
+
+
 def test_rows_carry_readable_names():
     from optimizer import load_scenario, plan_terms
-    from optimizer.model import build_model
+    from optimizer.model import build_arrays, to_pulp
 
-    model = build_model(plan_terms(load_scenario(SCENARIOS / "three-overdue-loans.toml")))
-    assert "budget[2026-12]" in model.rows
-    assert "balance[京东金条,2027-03]" in model.rows
-    assert "overdue[速借小贷,2029-11]" in model.rows
-    assert len(model.rows) == 36 * (1 + 2 * 3)
+    arrays = build_arrays(plan_terms(load_scenario(SCENARIOS / "three-overdue-loans.toml")))
+    names = arrays.row_names()
+    assert "budget[2026-12]" in names
+    assert "balance[京东金条,2027-03]" in names
+    assert "overdue[速借小贷,2029-11]" in names
+    assert len(names) == len(set(names)) == 36 * (1 + 2 * 3)
+    assert list(to_pulp(arrays).rows) == names
+
+
+def test_replanning_equals_a_cold_solve():
+    # Sliders: weights and money change; a warm re-solve must give the cold objective to ¥0.01.
+    from optimizer import load_scenario, plan_terms
+    from optimizer.model import build_arrays
+    from optimizer.solve import Replanner, solve_arrays
+
+    base = load_scenario(SCENARIOS / "counsellor-twelve-loans.toml")
+    warm = Replanner()
+    changes = [{}, {"weights": {"lawsuit": 0.3}}, {"income": 9000}, {"weights": {"credit": 0.0, "interest": 2.0}},
+               {"essentials": 3500, "cash_on_hand": 8000}, {"legal": {"basis": "cap"}}, {}]
+    for change in changes:
+        scenario = base.replace(**change) if change else base
+        arrays = build_arrays(plan_terms(scenario))
+        again = warm.solve(arrays)
+        cold = solve_arrays(arrays)
+        assert again.objective == pytest.approx(cold.objective, abs=0.01), change
+    assert warm.warm_solves == len(changes) - 1 and warm.cold_solves == 1
