@@ -10,7 +10,7 @@ way a user reads it:
 
 * ``balance[借呗,2026-03]``: B[t] − (1 + r)·B[t−1] − (rp − r)·O[t−1] + pay[t] = 0
   (month 1 takes the opening balance as a constant; taking a settlement writes it off)
-* ``overdue[借呗,2026-03]``: O[t] − B[t] ≥ −S[t]
+* ``overdue[借呗,2026-03]``: O[t] − B[t] ≥ −S[t]  (= 0 where S[t] = 0)
 * ``budget[2026-03]``:      Σ pay[t] + Σ settle[t] + cash[t] − cash[t−1] − extra = income − essentials
 * ``cleared[借呗]``:         B[T] = 0 (only when asked)
 * ``settle[借呗]``:          Σ settle = amount × take
@@ -192,13 +192,20 @@ def balance_rows(terms: PlanTerms, layout: Layout) -> Block:
 
 
 def overdue_rows(terms: PlanTerms, layout: Layout) -> Block:
-    """O[t] − B[t] ≥ −S[t]: the overdue part is whatever exceeds the contract schedule."""
+    """O[t] − B[t] ≥ −S[t]: the overdue part is whatever exceeds the contract schedule.
+
+    Where the schedule is 0 (an accelerated loan; any month after the contract's last
+    installment) the whole balance is overdue, so the row is the equality O = B: the same
+    optimum, but HiGHS's presolve then removes those columns (about half the solve time on a
+    10-year plan).
+    """
     n, T = layout.n, layout.T
     i, t = _grid(n, T)
     row = np.arange(n * T)
+    schedule = terms.schedule[i, t + 1]
     return Block(
         "overdue", np.concatenate([row, row]), np.concatenate([layout.overdue[i, t], layout.balance[i, t]]),
-        np.concatenate([np.ones(n * T), -np.ones(n * T)]), -terms.schedule[i, t + 1], np.full(n * T, INF),
+        np.concatenate([np.ones(n * T), -np.ones(n * T)]), -schedule, np.where(schedule == 0, 0.0, INF),
         _cell_names("overdue", terms),
     )
 
