@@ -16,25 +16,36 @@ from optimizer import DebtplanError, Scenario, compare, load_scenario, make_plan
 from optimizer.export import plan_table
 from optimizer.negotiate import negotiation_targets
 from optimizer.scripts import script
+from optimizer.solve import Replanner
 
 VIEWS = ("plan", "compare", "negotiate", "export")
 
 
 # ---- cached engine calls (keyed on the scenario's JSON) -----------------------------------------
 
+# A slider move gives a model of the same shape: each session keeps one warm HiGHS model
+# (argument names starting with "_" are not part of Streamlit's cache key).
+
+def replanner() -> Replanner:
+    if "replanner" not in st.session_state:
+        st.session_state["replanner"] = Replanner()
+    return st.session_state["replanner"]
+
+
 @st.cache_data(max_entries=128, show_spinner=False)
-def optimal(scenario_json: str):
-    return make_plan(Scenario.model_validate_json(scenario_json), "optimal")
+def optimal(scenario_json: str, _replanner: Replanner | None = None):
+    return make_plan(Scenario.model_validate_json(scenario_json), "optimal", replanner=_replanner)
 
 
 @st.cache_data(max_entries=64, show_spinner=False)
-def comparison(scenario_json: str):
-    return compare(Scenario.model_validate_json(scenario_json))
+def comparison(scenario_json: str, _replanner: Replanner | None = None):
+    return compare(Scenario.model_validate_json(scenario_json), replanner=_replanner)
 
 
 @st.cache_data(max_entries=64, show_spinner=False)
-def targets(scenario_json: str, with_break_even: bool):
-    return negotiation_targets(Scenario.model_validate_json(scenario_json), with_break_even=with_break_even)
+def targets(scenario_json: str, with_break_even: bool, _replanner: Replanner | None = None):
+    return negotiation_targets(Scenario.model_validate_json(scenario_json), with_break_even=with_break_even,
+                               replanner=_replanner)
 
 
 def csv_bytes(frame: pd.DataFrame) -> bytes:
@@ -116,13 +127,13 @@ def inputs(base: Scenario, source: str, lang: str) -> Scenario | None:
 
 def headline(scenario: Scenario, lang: str) -> None:
     sj = scenario.model_dump_json()
-    result = optimal(sj)
+    result = optimal(sj, replanner())
     summary = summarize(result)
     if summary.months_to_debt_free is not None:
         first = t("headline_free", lang, months=summary.months_to_debt_free, month=summary.debt_free_month)
     else:
         first = t("headline_not_free", lang, month=scenario.months[-1], left=yuan0(summary.left_at_horizon))
-    order = sorted(targets(sj, False).loans, key=lambda x: x.call_rank)
+    order = sorted(targets(sj, False, replanner()).loans, key=lambda x: x.call_rank)
     who = order[0].lender if order[0].lender == order[0].loan else f"{order[0].lender}（{order[0].loan}）"
     text = f"**{first}** · {t('headline_paid', lang, paid=yuan0(summary.total_paid))} · {t('headline_call', lang, who=who)}"
     st.session_state["headline"] = text
@@ -132,7 +143,7 @@ def headline(scenario: Scenario, lang: str) -> None:
 
 
 def plan_view(scenario: Scenario, lang: str) -> None:
-    ledger = optimal(scenario.model_dump_json()).ledger
+    ledger = optimal(scenario.model_dump_json(), replanner()).ledger
     left, right = st.columns(2)
     left.plotly_chart(charts.payments_figure(ledger, lang), width="stretch")
     right.plotly_chart(charts.balances_figure(ledger, lang), width="stretch")
@@ -146,7 +157,7 @@ def plan_view(scenario: Scenario, lang: str) -> None:
 
 
 def compare_view(scenario: Scenario, lang: str) -> None:
-    comp = comparison(scenario.model_dump_json())
+    comp = comparison(scenario.model_dump_json(), replanner())
     st.plotly_chart(charts.compare_figure(comp, lang), width="stretch")
     best = comp.summaries["optimal"]
     rows = []
@@ -167,7 +178,7 @@ def compare_view(scenario: Scenario, lang: str) -> None:
 
 def negotiate_view(scenario: Scenario, lang: str) -> None:
     with st.spinner(t("working", lang)):
-        tg = targets(scenario.model_dump_json(), True)
+        tg = targets(scenario.model_dump_json(), True, replanner())
     rows = []
     for x in sorted(tg.loans, key=lambda x: x.call_rank):
         ask = x.installment_ask
@@ -202,8 +213,8 @@ def negotiate_view(scenario: Scenario, lang: str) -> None:
 def export_view(scenario: Scenario, lang: str) -> None:
     sj = scenario.model_dump_json()
     st.caption(t("export_note", lang))
-    plan_csv = csv_bytes(plan_table("optimal", optimal(sj).ledger))
-    compare_csv = csv_bytes(comparison(sj).table())
+    plan_csv = csv_bytes(plan_table("optimal", optimal(sj, replanner()).ledger))
+    compare_csv = csv_bytes(comparison(sj, replanner()).table())
     scenario_toml = state.to_toml(scenario)
     st.session_state.update(plan_csv=plan_csv, compare_csv=compare_csv, scenario_toml=scenario_toml)
     st.download_button(t("download_plan", lang), plan_csv, "plan.csv", "text/csv", key="dl_plan")

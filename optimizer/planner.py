@@ -13,7 +13,7 @@ import pandas as pd
 from .heuristics import POLICIES, STRATEGIES
 from .ledger import replay
 from .scenario import Scenario
-from .solve import PlanResult, PlanStatus, essentials_shortfall, optimal_plan
+from .solve import PlanResult, PlanStatus, Replanner, essentials_shortfall, optimal_plan
 from .terms import RISK_CLASSES, PlanTerms, plan_terms
 
 ALL_STRATEGIES = ("optimal", *STRATEGIES)
@@ -21,14 +21,17 @@ ALL_STRATEGIES = ("optimal", *STRATEGIES)
 NEGOTIATED = "negotiated"
 
 
-def make_plan(scenario: Scenario, strategy: str = "optimal", terms: PlanTerms | None = None) -> PlanResult:
+def make_plan(
+    scenario: Scenario, strategy: str = "optimal", terms: PlanTerms | None = None, replanner: Replanner | None = None,
+) -> PlanResult:
+    """One plan, replayed by the ledger; a ``replanner`` makes the optimizer re-solve warm."""
     terms = terms if terms is not None else plan_terms(scenario)
     if strategy == "optimal":
-        return optimal_plan(terms)
+        return optimal_plan(terms, replanner=replanner)
     if strategy == NEGOTIATED:
         from .negotiate import negotiation_targets
 
-        return negotiation_targets(scenario, with_break_even=False).negotiated
+        return negotiation_targets(scenario, with_break_even=False, replanner=replanner).negotiated
     if strategy not in POLICIES:
         raise ValueError(f"unknown strategy {strategy!r}; choose one of {', '.join((*ALL_STRATEGIES, NEGOTIATED))}")
     ledger = replay(terms, POLICIES[strategy](terms, scenario))
@@ -101,7 +104,9 @@ class Comparison(NamedTuple):
         return pd.DataFrame(rows)
 
 
-def compare(scenario: Scenario, strategies: tuple[str, ...] = (*ALL_STRATEGIES, NEGOTIATED)) -> Comparison:
+def compare(
+    scenario: Scenario, strategies: tuple[str, ...] = (*ALL_STRATEGIES, NEGOTIATED), replanner: Replanner | None = None,
+) -> Comparison:
     terms = plan_terms(scenario)
-    results = {s: make_plan(scenario, s, terms) for s in strategies}
+    results = {s: make_plan(scenario, s, terms, replanner) for s in strategies}
     return Comparison(results, {s: summarize(r) for s, r in results.items()})

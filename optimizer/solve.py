@@ -93,11 +93,11 @@ _PULP_OUTCOME = {
 _NO_DUALS = np.zeros(0)
 
 
-def _new_highs():
+def _new_highs(mip_gap: float = 1e-9):
     h = highspy.Highs()
     h.setOptionValue("output_flag", False)
     # Settlement choices are a few binaries: ask for the true optimum, not HiGHS's 0.01 % gap.
-    h.setOptionValue("mip_rel_gap", 1e-9)
+    h.setOptionValue("mip_rel_gap", mip_gap)
     return h
 
 
@@ -136,14 +136,14 @@ def _solve_cbc(arrays: LpArrays) -> LpSolution:
 
 
 class Replanner:
-    """One HiGHS model kept between solves. A model of the same shape (same loans, horizon and
-    variant) is updated in place, only where its numbers differ, and re-solved from the last
-    basis; any other model is passed anew. The answer is the same as a cold solve's."""
+    """HiGHS models kept between solves, one per shape (loans, horizon, variant). A model of a
+    shape seen before is updated in place, only where its numbers differ, and re-solved from the
+    last basis; the answer is the same as a cold solve's (a test checks it to ¥0.01)."""
 
-    def __init__(self) -> None:
-        self._h = None
-        self._shape = None
-        self._numbers = None
+    def __init__(self, shapes: int = 6) -> None:
+        self._models: dict = {}  # shape -> [Highs, numbers]
+        self._shapes = shapes
+        self._last = None
         self.warm_solves = 0
         self.cold_solves = 0
 
@@ -154,51 +154,69 @@ class Replanner:
         lower, upper = arrays.row_bounds()
         shape = (arrays.layout, tuple(b.family for b in arrays.blocks), starts.tobytes(), index.tobytes())
         numbers = (value, lower, upper, arrays.cost, arrays.offset, arrays.col_upper)
-        if self._h is not None and shape == self._shape:
-            self._update(numbers, starts, index)
+        if shape in self._models:
+            h, old = self._models.pop(shape)
+            _update(h, old, numbers, starts, index)
             self.warm_solves += 1
         else:
-            self._h = _new_highs()
-            self._h.passModel(to_highs(arrays))
-            self._shape = shape
+            h = _new_highs()
+            h.passModel(to_highs(arrays))
             self.cold_solves += 1
-        self._numbers = numbers
-        self._h.run()
-        solution = _read_highs(self._h, "HiGHS")
+            if len(self._models) >= self._shapes:
+                self._models.pop(next(iter(self._models)))
+        self._models[shape] = [h, numbers]
+        self._last = h
+        h.run()
+        solution = _read_highs(h, "HiGHS")
         if solution.outcome is LpOutcome.ERROR:
-            self._h = None
+            self._models.pop(shape, None)
             return solve_arrays(arrays)
         return solution
 
-    def _update(self, numbers, starts: np.ndarray, index: np.ndarray) -> None:
-        h, inf = self._h, highspy.kHighsInf
-        value, lower, upper, cost, offset, col_upper = numbers
-        old_value, old_lower, old_upper, old_cost, old_offset, old_col_upper = self._numbers
-        changed = np.nonzero(value != old_value)[0]
-        if changed.size:
-            rows = np.searchsorted(starts, changed, side="right") - 1
-            for k, r in zip(changed, rows):
-                h.changeCoeff(int(r), int(index[k]), float(value[k]))
-        rows = np.nonzero((lower != old_lower) | (upper != old_upper))[0]
-        if rows.size:
-            h.changeRowsBounds(rows.size, rows.astype(np.int32),
-                               np.where(np.isinf(lower[rows]), -inf, lower[rows]),
-                               np.where(np.isinf(upper[rows]), inf, upper[rows]))
-        cols = np.nonzero(cost != old_cost)[0]
-        if cols.size:
-            h.changeColsCost(cols.size, cols.astype(np.int32), cost[cols])
-        cols = np.nonzero(col_upper != old_col_upper)[0]
-        if cols.size:
-            h.changeColsBounds(cols.size, cols.astype(np.int32), np.zeros(cols.size),
-                               np.where(np.isinf(col_upper[cols]), inf, col_upper[cols]))
-        if offset != old_offset:
-            h.changeObjectiveOffset(offset)
+    def basis(self):
+        """The basis of the last solve (to start several variations from the same point)."""
+        return self._last.getBasis() if self._last is not None else None
+
+    def start_from(self, basis) -> None:
+        """Make the next warm solve of the last shape start from ``basis``."""
+        if self._last is not None and basis is not None:
+            self._last.setBasis(basis)
 
 
-def solve_problem(prob: pulp.LpProblem, cols: list, rows: dict, solver: str = "highs") -> LpSolution:
+def _update(h, old, numbers, starts: np.ndarray, index: np.ndarray) -> None:
+    inf = highspy.kHighsInf
+    value, lower, upper, cost, offset, col_upper = numbers
+    old_value, old_lower, old_upper, old_cost, old_offset, old_col_upper = old
+    changed = np.nonzero(value != old_value)[0]
+    if changed.size:
+        rows = np.searchsorted(starts, changed, side="right") - 1
+        for k, r in zip(changed, rows):
+            h.changeCoeff(int(r), int(index[k]), float(value[k]))
+    rows = np.nonzero((lower != old_lower) | (upper != old_upper))[0]
+    if rows.size:
+        h.changeRowsBounds(rows.size, rows.astype(np.int32),
+                           np.where(np.isinf(lower[rows]), -inf, lower[rows]),
+                           np.where(np.isinf(upper[rows]), inf, upper[rows]))
+    cols = np.nonzero(cost != old_cost)[0]
+    if cols.size:
+        h.changeColsCost(cols.size, cols.astype(np.int32), cost[cols])
+    cols = np.nonzero(col_upper != old_col_upper)[0]
+    if cols.size:
+        h.changeColsBounds(cols.size, cols.astype(np.int32), np.zeros(cols.size),
+                           np.where(np.isinf(col_upper[cols]), inf, col_upper[cols]))
+    if offset != old_offset:
+        h.changeObjectiveOffset(offset)
+
+
+def solve_problem(prob: pulp.LpProblem, cols: list, rows: dict, solver: str = "highs", mip_gap: float = 1e-4) -> LpSolution:
     """Solve a small PuLP problem built elsewhere (the installment-ask MILP), columns in order."""
     if solver == "highs" and highspy is not None:
-        h = _new_highs()
+        h = _new_highs(mip_gap)
+        # The ask MILP is small and its root is tight: HiGHS's restarts and RINS/RENS sub-MIPs
+        # cost more than they find (0.43 s → 0.14 s on income-too-low, same optimum).
+        h.setOptionValue("mip_allow_restart", False)
+        h.setOptionValue("mip_heuristic_run_rins", False)
+        h.setOptionValue("mip_heuristic_run_rens", False)
         h.passModel(pulp_to_highs(prob, cols, list(rows.values())))
         h.run()
         solution = _read_highs(h)
@@ -287,16 +305,17 @@ def essentials_shortfall(terms: PlanTerms) -> tuple[int, float] | None:
     return (int(short[0]), float(-running[short[0]])) if short.size else None
 
 
-def extra_money_to_clear(terms: PlanTerms, solver: str = "highs") -> tuple[float, bool]:
+def extra_money_to_clear(terms: PlanTerms, solver: str = "highs", replanner: Replanner | None = None) -> tuple[float, bool]:
     """The smallest whole-yuan extra per month that clears every debt, and whether a re-solve
     with it confirmed clearing (it is raised a yuan at a time if solver noise put it short)."""
-    sol = solve_arrays(build_arrays(terms, ModelOptions(find_extra_money=True)), solver)
+    solve = replanner.solve if (replanner is not None and solver == "highs") else (lambda a: solve_arrays(a, solver))
+    sol = solve(build_arrays(terms, ModelOptions(find_extra_money=True)))
     if sol.outcome is not LpOutcome.OPTIMAL:
         return math.nan, False
     needed = sol.objective
     extra = 0.0 if needed <= 1e-6 else float(math.ceil(needed - 1e-6))
     for _ in range(3):
-        check = solve_arrays(build_arrays(terms, ModelOptions(clear_by_horizon=True, extra_money=extra)), solver)
+        check = solve(build_arrays(terms, ModelOptions(clear_by_horizon=True, extra_money=extra)))
         if check.outcome is LpOutcome.OPTIMAL:
             return extra, True
         extra += 1.0
@@ -314,7 +333,7 @@ def optimal_plan(
     shortfall = essentials_shortfall(terms)
     if shortfall is not None:
         t, short = shortfall
-        extra = extra_money_to_clear(terms, solver)[0] if check_extra else math.nan
+        extra = extra_money_to_clear(terms, solver, replanner)[0] if check_extra else math.nan
         ledger = replay(terms, np.zeros((terms.n_loans, terms.horizon)))
         diagnosis = (
             f"Income and cash on hand do not cover essentials: by {terms.months[t]} they are "
@@ -333,7 +352,7 @@ def optimal_plan(
     problems = check_solution(arrays, solution, ledger)
     status, extra, diagnosis = PlanStatus.CLEARED, None, None
     if ledger.leftover > 0 and check_extra:
-        extra, confirmed = extra_money_to_clear(terms, solver)
+        extra, confirmed = extra_money_to_clear(terms, solver, replanner)
         owed = ", ".join(
             f"{name} ¥{b:,.2f}" for name, b in zip(terms.names, ledger.balance[:, -1]) if b > 0
         )

@@ -112,3 +112,6 @@ def test_replanning_equals_a_cold_solve():
         cold = solve_arrays(arrays)
         assert again.objective == pytest.approx(cold.objective, abs=0.01), change
     assert warm.warm_solves == len(changes) - 1 and warm.cold_solves == 1
+    # A basis to start from is the last solve's; starting there again changes nothing.
+    warm.start_from(warm.basis())
+    assert warm.solve(arrays).objective == pytest.approx(cold.objective, abs=0.01)
