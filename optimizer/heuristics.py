@@ -14,7 +14,7 @@ money left on the balances in the same order:
 
 from __future__ import annotations
 
-from typing import Callable
+from collections.abc import Callable
 
 import numpy as np
 

@@ -13,7 +13,8 @@ in :attr:`Ledger.problems`, not raised.
 
 from __future__ import annotations
 
-from typing import Callable, NamedTuple
+from typing import NamedTuple
+from collections.abc import Callable
 
 import numpy as np
 

@@ -28,7 +28,8 @@ into a PuLP ``LpProblem`` (for CBC, for MPS files, for inspection), so there is 
 
 from __future__ import annotations
 
-from typing import Callable, NamedTuple
+from typing import NamedTuple
+from collections.abc import Callable
 
 import numpy as np
 

@@ -31,11 +31,10 @@ import numpy_financial as npf
 import pandas as pd
 import pulp
 
-from .ledger import replay
 from .model import ModelOptions, build_arrays
 from .solve import LpOutcome, PlanResult, Replanner, optimal_plan, solve_arrays, solve_problem
 from .scenario import Loan, Scenario, month_label
-from .terms import LegalCap, PlanTerms, _strike, contract_schedule, legal_cap, plan_terms
+from .terms import LegalCap, PlanTerms, strike_charges, contract_schedule, legal_cap, plan_terms
 
 DEFAULT_SETTLE_BY = 3  # months: time to gather a lump sum for the break-even figure
 DEFAULT_MARGIN = 0.10  # share of each month's money the asks leave spare when they can
@@ -136,7 +135,7 @@ def capped_rate(loan: Loan, scenario: Scenario) -> float:
 
 def restructured_principal(loan: Loan, cap: LegalCap) -> float:
     """Principal + the charges the cap allows, with penalty interest waived."""
-    fees, _, interest, principal = _strike(
+    fees, _, interest, principal = strike_charges(
         [loan.fees_owed, loan.penalty_owed, loan.interest_owed, loan.principal], cap.disputable
     )
     return principal + interest + fees
@@ -173,7 +172,7 @@ def installment_asks(
         elif i not in asking:  # on schedule: keeps paying its contract installments
             s = contract_schedule(loan, loan.monthly_rate, T)
             fixed += np.maximum(0.0, s[:-1] * (1 + loan.monthly_rate) - s[1:])
-    options: dict[int, list[tuple[int, InstallmentAsk]]] = {}
+    options: dict[int, list[tuple[tuple[int, int], InstallmentAsk]]] = {}  # (months, grace) -> ask
     for i in asking:
         loan = scenario.loans[i]
         cap = legal_cap(loan, scenario)
@@ -190,8 +189,8 @@ def installment_asks(
                 options[i].append(((n, g), InstallmentAsk(n, monthly, principal, rate, monthly * n - principal, g)))
 
     prob = pulp.LpProblem("installment_asks", pulp.LpMinimize)
-    choose = {(i, n): prob.add_variable(f"choose_{i}_{n[0]}_{n[1]}", lowBound=0, upBound=1, cat=pulp.LpInteger)
-              for i in asking for n, _ in options[i]}
+    choose = {(i, key): prob.add_variable(f"choose_{i}_{key[0]}_{key[1]}", lowBound=0, upBound=1, cat=pulp.LpInteger)
+              for i in asking for key, _ in options[i]}
     cash = [prob.add_variable(f"cash_{t}", lowBound=0) for t in range(T)]
     short = [prob.add_variable(f"short_{t}", lowBound=0) for t in range(T)]
     spare = [prob.add_variable(f"spare_{t}", lowBound=0) for t in range(T)]
@@ -199,7 +198,7 @@ def installment_asks(
     reserve = margin * np.maximum(net, 0.0)
     for t, month in enumerate(months):
         # Σ installments + cash[t] − cash[t−1] − short[t] = net − fixed − (reserve − spare[t])
-        expr = {choose[i, n]: ask.monthly for i in asking for n, ask in options[i] if ask.grace <= t < ask.grace + ask.months}
+        expr = {choose[i, key]: ask.monthly for i in asking for key, ask in options[i] if ask.grace <= t < ask.grace + ask.months}
         expr[cash[t]] = 1.0
         if t:
             expr[cash[t - 1]] = -1.0
@@ -210,10 +209,10 @@ def installment_asks(
         rows[f"reserve[{month}]"] = pulp.LpConstraint(pulp.LpAffineExpression({spare[t]: 1.0}), pulp.LpConstraintLE, f"reserve_{t}", reserve[t])
     for i in asking:
         rows[f"one_term[{terms.names[i]}]"] = pulp.LpConstraint(
-            pulp.LpAffineExpression({choose[i, n]: 1.0 for n, _ in options[i]}), pulp.LpConstraintEQ, f"one_{i}", 1.0)
+            pulp.LpAffineExpression({choose[i, key]: 1.0 for key, _ in options[i]}), pulp.LpConstraintEQ, f"one_{i}", 1.0)
     for row in rows.values():
         prob.addConstraint(row)
-    cost = {choose[i, n]: terms.w_interest * ask.total_interest for i in asking for n, ask in options[i]}
+    cost = {choose[i, key]: terms.w_interest * ask.total_interest for i in asking for key, ask in options[i]}
     cost.update({v: _SHORTFALL_COST for v in short})
     cost.update({v: _MARGIN_COST for v in spare})
     prob.setObjective(pulp.LpAffineExpression(cost))
@@ -223,7 +222,7 @@ def installment_asks(
     if solution.outcome is not LpOutcome.OPTIMAL:
         raise RuntimeError(f"installment asks: the solver reported {solution.outcome.value}")
     value = dict(zip(map(id, cols), solution.x))
-    asks = {i: next(ask for n, ask in options[i] if value[id(choose[i, n])] > 0.5) for i in asking}
+    asks = {i: next(ask for key, ask in options[i] if value[id(choose[i, key])] > 0.5) for i in asking}
     shortfall = np.array([value[id(v)] for v in short])
     shortfall[shortfall < 0.005] = 0.0
     used_margin = np.array([value[id(v)] for v in spare])
@@ -254,7 +253,7 @@ def negotiated_terms(
             installment[i] = ask.monthly
             risk[i] += w.lawsuit
         elif scenario.legal.basis == "claim":  # under the "cap" basis plan_terms struck them already
-            parts[i] = _strike(list(parts[i]), cap.disputable)
+            parts[i] = strike_charges(list(parts[i]), cap.disputable)
             opening[i] = parts[i].sum()
         r[i] = min(r[i], rate)
         rp[i] = min(rp[i], rate * (1 + loan.penalty_markup)) if i in asks else min(rp[i], cap.yearly_rate / 12)

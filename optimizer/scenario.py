@@ -83,7 +83,7 @@ def _parse_rate(value: Any) -> Any:
         try:
             return float(text[:-1]) / 100 if text.endswith("%") else float(text)
         except ValueError:
-            raise PydanticCustomError("rate", "must be a number such as 0.24 or a percentage such as \"24%\"")
+            raise PydanticCustomError("rate", "must be a number such as 0.24 or a percentage such as \"24%\"") from None
     return value
 
 

@@ -79,7 +79,7 @@ def _en(targets: Targets, t: LoanTarget, loan) -> list[str]:
         )
     if t.penalty_waiver > 0:
         out.append(
-            f"# \"Please waive the penalty interest"
+            "# \"Please waive the penalty interest"
             + (f": {yuan(loan.penalty_owed)} owed now, " if loan.penalty_owed else ": ")
             + f"{yuan(t.penalty_waiver)} in all if nothing changes.\""
         )

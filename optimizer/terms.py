@@ -144,7 +144,7 @@ def plan_terms(scenario: Scenario) -> PlanTerms:
         if capped:
             cap = legal_cap(loan, scenario)
             rate, penalty = min(rate, cap.yearly_rate / 12), min(penalty, cap.yearly_rate / 12)
-            parts = _strike(parts, cap.disputable)
+            parts = strike_charges(parts, cap.disputable)
         r.append(rate)
         rp.append(penalty)
         opening_parts.append(parts)
@@ -172,7 +172,7 @@ def plan_terms(scenario: Scenario) -> PlanTerms:
     )
 
 
-def _strike(parts: list[float], amount: float) -> list[float]:
+def strike_charges(parts: list[float], amount: float) -> list[float]:
     """Remove ``amount`` of charges above the cap: fees first, then penalty, then interest."""
     out = list(parts)
     for k in range(3):

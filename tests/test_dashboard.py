@@ -13,7 +13,7 @@ from streamlit.testing.v1 import AppTest
 from dashboard import state
 from optimizer import load_scenario, scenario_from_bytes
 
-from .conftest import ROOT, SCENARIOS, SHIPPED, run_cli
+from .conftest import ROOT, SHIPPED, run_cli
 
 APP = str(ROOT / "dashboard" / "app.py")
 
