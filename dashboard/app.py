@@ -102,13 +102,12 @@ def inputs(base: Scenario, source: str, lang: str) -> Scenario | None:
         column_config={
             "name": st.column_config.TextColumn(t("loan", lang), required=True),
             "lender": st.column_config.TextColumn(t("lender", lang)),
-            "lender_type": st.column_config.SelectboxColumn(t("lender_type", lang), options=["licensed", "private"], required=True),
-            "principal": st.column_config.NumberColumn(t("principal", lang), format="¥%.2f"),
-            "interest_owed": st.column_config.NumberColumn(t("interest_owed", lang), format="¥%.2f"),
-            "penalty_owed": st.column_config.NumberColumn(t("penalty_owed", lang), format="¥%.2f"),
-            "fees_owed": st.column_config.NumberColumn(t("fees_owed", lang), format="¥%.2f"),
-            "apr": st.column_config.NumberColumn(t("apr", lang), format="percent", help="0.24 = 24 %"),
-            "installment": st.column_config.NumberColumn(t("installment", lang), format="¥%.2f"),
+            "lender_type": st.column_config.SelectboxColumn(
+                t("lender_type", lang), options=["licensed", "private"], required=True, format_func=lambda v: t(v, lang)),
+            **{col: st.column_config.NumberColumn(f"{t(col, lang)}（¥）" if lang == "zh" else f"{t(col, lang)} (¥)",
+                                                  format="accounting", min_value=0.0)
+               for col in ("principal", "interest_owed", "penalty_owed", "fees_owed", "installment")},
+            "apr": st.column_config.NumberColumn(t("apr", lang), format="percent", help=t("apr_help", lang)),
             "installments_left": st.column_config.NumberColumn(t("installments_left", lang), format="%d"),
             "days_overdue": st.column_config.NumberColumn(t("days_overdue", lang), format="%d"),
             **{flag: st.column_config.CheckboxColumn(t(flag, lang)) for flag in state.FLAGS},

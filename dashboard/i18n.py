@@ -58,6 +58,7 @@ _TEXT: dict[str, tuple[str, str]] = {
     "penalty_owed": ("欠罚息", "Penalty interest owed"),
     "fees_owed": ("欠费用", "Fees owed"),
     "apr": ("年化利率", "APR"),
+    "apr_help": ("年化利率 = 日利率 × 365；0.24 即 24%", "Yearly rate; APR = daily rate (日利率) × 365; 0.24 = 24 %"),
     "installment": ("月供", "Installment"),
     "installments_left": ("剩余期数", "Installments left"),
     "days_overdue": ("逾期天数", "Days overdue"),
