@@ -92,15 +92,6 @@ class Ledger(NamedTuple):
         later = np.nonzero(owing)[0]
         return int(later[-1]) + 2 if later.size else 1
 
-    @property
-    def cleared_month(self) -> list[int | None]:
-        """Per loan, the 1-based month its balance reaches 0 for good (None: not in horizon)."""
-        out: list[int | None] = []
-        for row in self.balance[:, 1:]:
-            owing = np.nonzero(row > 0)[0]
-            out.append(None if row[-1] > 0 else (int(owing[-1]) + 2 if owing.size else 1))
-        return out
-
 
 def replay(terms: PlanTerms, plan: np.ndarray | Policy) -> Ledger:
     """Replay ``plan`` (an (n, T) payment matrix or a monthly policy) under ``terms``."""

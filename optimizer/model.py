@@ -135,9 +135,6 @@ class LpArrays(NamedTuple):
     def row_names(self) -> list[str]:
         return [name for b in self.blocks for name in b.names()]
 
-    def row_index(self, name: str) -> int:
-        return self.row_names().index(name)
-
     def csr(self, keep_zeros: bool = False) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
         """(starts, columns, values) of the whole matrix, rows in block order. With
         ``keep_zeros`` the pattern depends only on the model's shape, not on its numbers."""

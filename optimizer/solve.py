@@ -72,10 +72,6 @@ class PlanResult(NamedTuple):
     solver: str | None = None
     check_problems: tuple[str, ...] = ()
 
-    @property
-    def cleared(self) -> bool:
-        return self.ledger.leftover == 0.0
-
 
 # ---- solvers ----------------------------------------------------------------------------------
 
@@ -119,20 +115,21 @@ def solve_arrays(arrays: LpArrays, solver: str = "highs") -> LpSolution:
         solution = _read_highs(h)
         if solution.outcome is not LpOutcome.ERROR:
             return solution
-    return _solve_cbc(arrays)
+    model = to_pulp(arrays)
+    return _solve_cbc(model.prob, model.columns, model.rows)
 
 
-def _solve_cbc(arrays: LpArrays) -> LpSolution:
+def _solve_cbc(prob: pulp.LpProblem, cols: list, rows: dict) -> LpSolution:
+    """PuLP's bundled CBC through ``COIN_CMD`` (PuLP 4 drops ``PULP_CBC_CMD``)."""
     from pulp.apis.coin_api import pulp_cbc_path
 
-    model = to_pulp(arrays)
-    status = model.prob.solve(pulp.COIN_CMD(msg=False, path=pulp_cbc_path))
+    status = prob.solve(pulp.COIN_CMD(msg=False, path=pulp_cbc_path))
     outcome = _PULP_OUTCOME.get(status, LpOutcome.ERROR)
     if outcome is not LpOutcome.OPTIMAL:
         return LpSolution(outcome, math.nan, _NO_DUALS, _NO_DUALS, "CBC")
-    x = np.array([v.varValue or 0.0 for v in model.columns])
-    duals = np.array([row.pi or 0.0 for row in model.rows.values()])
-    return LpSolution(outcome, pulp.value(model.prob.objective), x, duals, "CBC")
+    x = np.array([v.varValue or 0.0 for v in cols])
+    duals = np.array([row.pi or 0.0 for row in rows.values()])
+    return LpSolution(outcome, pulp.value(prob.objective), x, duals, "CBC")
 
 
 class Replanner:
@@ -222,13 +219,7 @@ def solve_problem(prob: pulp.LpProblem, cols: list, rows: dict, solver: str = "h
         solution = _read_highs(h)
         if solution.outcome is not LpOutcome.ERROR:
             return solution
-    from pulp.apis.coin_api import pulp_cbc_path
-
-    status = prob.solve(pulp.COIN_CMD(msg=False, path=pulp_cbc_path))
-    outcome = _PULP_OUTCOME.get(status, LpOutcome.ERROR)
-    if outcome is not LpOutcome.OPTIMAL:
-        return LpSolution(outcome, math.nan, _NO_DUALS, _NO_DUALS, "CBC")
-    return LpSolution(outcome, pulp.value(prob.objective), np.array([v.varValue or 0.0 for v in cols]), _NO_DUALS, "CBC")
+    return _solve_cbc(prob, cols, rows)
 
 
 def pulp_to_highs(prob: pulp.LpProblem, cols: list, rows: list):
