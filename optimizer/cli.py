@@ -18,7 +18,7 @@ import pandas as pd
 from .errors import DebtplanError
 from .export import plan_table, write_csv
 from .negotiate import DEFAULT_SETTLE_BY, Targets, negotiation_targets
-from .planner import ALL_STRATEGIES, NEGOTIATED, PlanSummary, compare, make_plan, summarize
+from .planner import ALL_STRATEGIES, NEGOTIATED, PlanSummary, compare, credit_records, make_plan, summarize
 from .scripts import script
 from .scenario import load_scenario
 from .solve import PlanResult, PlanStatus
@@ -45,7 +45,7 @@ def _exit_code(result: PlanResult) -> int:
     return EXIT_OK
 
 
-def _print_plan(result: PlanResult, summary: PlanSummary, show_months: int) -> None:
+def _print_plan(result: PlanResult, summary: PlanSummary, show_months: int, record_years: int) -> None:
     ledger = result.ledger
     terms = ledger.terms
     print(f"Strategy: {result.strategy}   Status: {result.status.value}")
@@ -57,6 +57,12 @@ def _print_plan(result: PlanResult, summary: PlanSummary, show_months: int) -> N
         f"   Total paid: {yuan(summary.total_paid)}   Interest: {yuan(summary.interest)}"
         f"   Penalty interest: {yuan(summary.penalty)}   Left at horizon: {yuan(summary.left_at_horizon)}"
     )
+    for loan, (cleared, until) in credit_records(result, record_years).items():
+        if cleared is None:
+            print(f"Credit record for {loan}: not repaid within this plan; kept {record_years} years after repayment.")
+        else:
+            print(f"Credit record for {loan}: repaid {cleared}, kept until about {until} "
+                  f"({record_years} years after repayment, 征信业管理条例 Art. 16).")
     frame = pd.DataFrame(ledger.payments.T, columns=list(terms.names), index=list(terms.months))
     frame["saved"] = ledger.cash[1:]
     last = max(summary.months_to_debt_free or terms.horizon, 1)
@@ -87,7 +93,7 @@ def cmd_solve(args: argparse.Namespace) -> int:
     scenario = load_scenario(args.scenario)
     result = make_plan(scenario, args.strategy)
     summary = summarize(result)
-    _print_plan(result, summary, args.months)
+    _print_plan(result, summary, args.months, scenario.legal.credit_record_years)
     code = _exit_code(result)
     if args.out and code != EXIT_INTERNAL:
         write_csv(plan_table(result.strategy, result.ledger), args.out)

@@ -38,8 +38,8 @@ from .terms import LegalCap, PlanTerms, strike_charges, contract_schedule, legal
 
 DEFAULT_SETTLE_BY = 3  # months: time to gather a lump sum for the break-even figure
 DEFAULT_MARGIN = 0.10  # share of each month's money the asks leave spare when they can
-ONLINE_TERMS = (12, 18, 24, 30, 36)
-CARD_TERMS = (12, 18, 24, 30, 36, 48, 60)
+# Installment lengths asked for, up to the scenario's limits (online loans 36, cards 60 by default).
+TERM_GRID = (12, 18, 24, 30, 36, 48, 60, 72, 84, 96, 108, 120)
 # Months before the first restructured installment (延期): asked for only when the money of the
 # first months cannot carry installments (the interest meanwhile makes it cost more).
 GRACE_MONTHS = (0, 1, 2, 3, 5)
@@ -159,7 +159,8 @@ def installment_asks(
     Installments may run past the horizon, so the budget is checked until the longest possible
     ask ends, assuming the last month's income and essentials continue.
     """
-    lengths_max = max(CARD_TERMS) + max(GRACE_MONTHS)
+    law = scenario.legal
+    lengths_max = max(law.max_restructure_months, law.max_restructure_months_card) + max(GRACE_MONTHS)
     T = max(terms.horizon, lengths_max)
     net = np.concatenate([terms.net, np.full(T - terms.horizon, terms.net[-1])])
     months = [month_label(scenario.start, t) for t in range(T)]
@@ -178,7 +179,8 @@ def installment_asks(
         cap = legal_cap(loan, scenario)
         rate = capped_rate(loan, scenario)
         principal = restructured_principal(loan, cap)
-        grid = CARD_TERMS if loan.credit_card else ONLINE_TERMS
+        longest = law.max_restructure_months_card if loan.credit_card else law.max_restructure_months
+        grid = [n for n in TERM_GRID if n <= longest] or [longest]
         # Restoring installments means at least the contract's own pace, never a faster one.
         lengths = [n for n in grid if n >= loan.remaining_installments] or [grid[-1]]
         options[i] = []

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from typing import NamedTuple
 
+import numpy as np
 import pandas as pd
 
 from .heuristics import POLICIES, STRATEGIES
@@ -78,6 +79,25 @@ def summarize(result: PlanResult) -> PlanSummary:
         months_overdue={name: int((row > 0).sum()) for name, row in zip(terms.names, ledger.overdue[:, 1:])},
         weighted_cost=ledger.weighted_cost,
     )
+
+
+def credit_records(result: PlanResult, years: int) -> dict[str, tuple[str | None, str | None]]:
+    """For each credit-reported loan: (month repaid, month the record ends), or (None, None) if the
+    plan does not repay it; the record is kept ``years`` after repayment (征信业管理条例 Art. 16)."""
+    ledger = result.ledger
+    terms = ledger.terms
+    out: dict[str, tuple[str | None, str | None]] = {}
+    for i, name in enumerate(terms.names):
+        if not terms.classes[i, 1]:
+            continue
+        if ledger.balance[i, -1] > 0:
+            out[name] = (None, None)
+            continue
+        owing = np.nonzero(ledger.balance[i, 1:] > 0)[0]
+        repaid = terms.months[owing[-1] + 1] if owing.size else terms.months[0]
+        year, month = map(int, repaid.split("-"))
+        out[name] = (repaid, f"{year + years}-{month:02d}")
+    return out
 
 
 class Comparison(NamedTuple):

@@ -150,6 +150,15 @@ class Legal(_Frozen):
     )
     licensed_cap: Rate = Field(legal.DEFAULT_LICENSED_CAP, ge=0, le=1, description="combined yearly cap for licensed lenders")
     private_lpr_multiple: float = Field(legal.DEFAULT_PRIVATE_LPR_MULTIPLE, ge=0, le=10)
+    max_restructure_months: int = Field(
+        legal.DEFAULT_MAX_RESTRUCTURE_MONTHS, ge=12, le=120, description="longest installment ask for an online loan",
+    )
+    max_restructure_months_card: int = Field(
+        legal.DEFAULT_MAX_RESTRUCTURE_MONTHS_CARD, ge=12, le=120, description="longest installment ask for a credit card",
+    )
+    credit_record_years: int = Field(
+        legal.DEFAULT_CREDIT_RECORD_YEARS, ge=0, le=20, description="years a negative credit record is kept after repayment",
+    )
     lpr_1y: tuple[LprEntry, ...] = Field(
         tuple(LprEntry(since=e.since, rate=e.rate) for e in legal.DEFAULT_LPR_1Y),
         min_length=1,

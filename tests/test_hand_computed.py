@@ -114,3 +114,18 @@ def test_daily_rate_and_percent_strings():
     assert s.loans[0].yearly_rate == pytest.approx(0.1825)
     s = scenario_from_dict(one_loan(apr="24%"))
     assert s.loans[0].yearly_rate == pytest.approx(0.24)
+
+
+def test_credit_record_ends_five_years_after_the_last_payment():
+    from optimizer.planner import credit_records
+
+    s = load_scenario(SCENARIOS / "three-overdue-loans.toml")
+    result = make_plan(s)
+    table = plan_table("optimal", result.ledger)
+    records = credit_records(result, s.legal.credit_record_years)
+    assert set(records) == {"360借条", "京东金条"}  # the two loans reported to the credit bureau
+    for loan, (repaid, until) in records.items():
+        last = table[(table["loan"] == loan) & (table["payment"] > 0)]["month"].max()
+        assert repaid == last
+        assert until == f"{int(last[:4]) + 5}-{last[5:]}"
+    assert credit_records(result, 3)["京东金条"][1] == f"{int(records['京东金条'][0][:4]) + 3}-{records['京东金条'][0][5:]}"

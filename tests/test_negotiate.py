@@ -225,3 +225,12 @@ def test_compare_includes_the_negotiated_plan(tmp_path):
     frame = pd.read_csv(out, encoding="utf-8-sig")
     assert "negotiated" in set(frame["strategy"])
     assert "If every lender agrees" in done.stdout
+
+
+def test_restructure_limit_is_a_legal_parameter():
+    s = load_scenario(SCENARIOS / "counsellor-twelve-loans.toml")
+    tight = s.replace(legal={"max_restructure_months": 24, "max_restructure_months_card": 24})
+    asks, _, _ = installment_asks(tight, plan_terms(tight), {})
+    assert asks and all(a.months <= 24 for a in asks.values())
+    loose, _, _ = installment_asks(s, plan_terms(s), {})
+    assert max(a.months for a in loose.values()) > 24  # the default allows 36 (cards 60)
