@@ -14,6 +14,7 @@ from dashboard import charts, state
 from dashboard.i18n import LANG_NAMES, LANGS, t, yuan, yuan0
 from optimizer import DebtplanError, Scenario, compare, load_scenario, make_plan, scenario_from_bytes, summarize
 from optimizer.export import plan_table
+from optimizer.planner import credit_records
 from optimizer.negotiate import negotiation_targets
 from optimizer.scripts import script
 from optimizer.solve import Replanner
@@ -147,6 +148,10 @@ def plan_view(scenario: Scenario, lang: str) -> None:
     left.plotly_chart(charts.payments_figure(ledger, lang), width="stretch")
     right.plotly_chart(charts.balances_figure(ledger, lang), width="stretch")
     st.plotly_chart(charts.overdue_figure(ledger, lang), width="stretch")
+    years = scenario.legal.credit_record_years
+    for loan, (repaid, until) in credit_records(optimal(scenario.model_dump_json(), replanner()), years).items():
+        st.caption(t("record_until", lang, loan=loan, repaid=repaid, until=until, years=years) if repaid
+                   else t("record_open", lang, loan=loan, years=years))
     st.subheader(t("month_table", lang))
     terms = ledger.terms
     frame = pd.DataFrame(ledger.payments.T, columns=list(terms.names), index=list(terms.months))
