@@ -321,6 +321,15 @@ def break_even(terms: PlanTerms, i: int, by: int, baseline_cost: float, precisio
     return math.floor(lo * 100) / 100
 
 
+def _same_terms(a: PlanTerms, b: PlanTerms) -> bool:
+    def same(x, y) -> bool:
+        if isinstance(x, np.ndarray) or isinstance(y, np.ndarray):
+            return isinstance(x, np.ndarray) and isinstance(y, np.ndarray) and np.array_equal(x, y)
+        return x == y
+
+    return all(same(x, y) for x, y in zip(a, b))
+
+
 def lender_claim(result: PlanResult, i: int) -> float:
     """What lender ``i`` receives under a plan: paid within the horizon plus still owed at its end."""
     return float(result.ledger.payments[i].sum() + result.ledger.balance[i, -1])
@@ -349,8 +358,12 @@ def negotiation_targets(
     optimal_plan(terms, check_extra=False, replanner=warm)
     start = warm.basis()  # each "this lender alone says yes" differs from the baseline in one loan
     for i, loan in enumerate(scenario.loans):
-        warm.start_from(start)
-        alone = optimal_plan(negotiated_terms(scenario, terms, asks, settled, only=i), check_extra=False, replanner=warm)
+        alone_terms = negotiated_terms(scenario, terms, asks, settled, only=i)
+        if _same_terms(alone_terms, terms):  # nothing to ask of this lender: its "yes" changes nothing
+            alone = baseline
+        else:
+            warm.start_from(start)
+            alone = optimal_plan(alone_terms, check_extra=False, replanner=warm)
         offer = loan.settlement_offer
         by = _month_index(scenario, offer.by) if offer else min(settle_by, terms.horizon)
         loans.append(LoanTarget(
