@@ -39,109 +39,115 @@ def _rule_zh(targets: Targets, loan, cap) -> str:
 
 
 def script(targets: Targets, t: LoanTarget, lang: Lang = "zh") -> str:
-    loan = targets.scenario.loans[t.index]
-    lines = _zh(targets, t, loan) if lang == "zh" else _en(targets, t, loan)
-    numbered, step = [], 0
-    for line in lines:
+    """The call script for one lender: the steps are decided once, the wording is per language."""
+    words = _WORDS[lang]
+    lines, step = [], 0
+    for key, fields in _steps(targets, t):
+        line = words[key](**fields)
         if line.startswith("# "):
             step += 1
             line = f"{step}. {line[2:]}" if lang == "en" else f"{step}.{line[2:]}"
-        numbered.append(line)
-    return "\n".join(numbered)
+        lines.append(line)
+    return "\n".join(lines)
 
 
-def _en(targets: Targets, t: LoanTarget, loan) -> list[str]:
+def _steps(targets: Targets, t: LoanTarget) -> list[tuple[str, dict]]:
+    """Which steps this lender's call has, with the figures each one quotes."""
+    loan = targets.scenario.loans[t.index]
     ask, cap = t.installment_ask, t.cap
-    out = [
-        f"Call #{t.call_rank}: {t.lender} ({t.loan})",
-        "Before the call: have the contract and your ID ready; note the date, time and the agent's name or ID.",
-        f"# \"I am calling about my loan {t.loan}. I want to repay it, but I cannot pay what you are demanding now.\"",
-        "# \"Please send me an itemised statement in writing: principal, interest, penalty interest and fees, "
-        "and the contract and any acceleration notice.\"",
+    steps: list[tuple[str, dict]] = [
+        ("title", dict(t=t)), ("prepare", {}), ("intro", dict(t=t)), ("breakdown", {}),
     ]
     if cap.disputable > 0:
-        out.append(
+        steps.append(("dispute", dict(cap=cap, rule_zh=_rule_zh(targets, loan, cap))))
+    if t.yearly_rate > cap.yearly_rate + 1e-9:
+        steps.append(("rate_above_cap", dict(t=t, cap=cap)))
+    if ask:
+        steps.append(("installments", dict(ask=ask, accelerated=loan.accelerated, start=_start(targets, t))))
+    if t.penalty_waiver > 0:
+        steps.append(("waiver", dict(t=t, owed=loan.penalty_owed)))
+    if t.offer_amount is not None:
+        steps.append(("offer", dict(t=t)))
+    if t.break_even is not None:
+        steps.append(("limit", dict(t=t, limited=_at_means(t))))
+    steps.append(("collection_rules", {}))
+    if loan.abusive_collection:
+        steps.append(("evidence", {}))
+    if loan.lawsuit or loan.enforcement:
+        steps.append(("court", dict(enforcement=loan.enforcement)))
+    steps.append(("confirm", {}))
+    return steps
+
+
+# A line starting "# " is a numbered step; "   " an aside to the borrower.
+_WORDS: dict[str, dict] = {
+    "en": {
+        "title": lambda t: f"Call #{t.call_rank}: {t.lender} ({t.loan})",
+        "prepare": lambda: "Before the call: have the contract and your ID ready; note the date, time and the agent's name or ID.",
+        "intro": lambda t: f"# \"I am calling about my loan {t.loan}. I want to repay it, but I cannot pay what you are demanding now.\"",
+        "breakdown": lambda: "# \"Please send me an itemised statement in writing: principal, interest, penalty interest and fees, "
+                             "and the contract and any acceleration notice.\"",
+        "dispute": lambda cap, rule_zh: (
             f"# \"You are charging {yuan(cap.claimed_charges)} in interest, penalty and fees. Under the legal cap "
             f"({cap.rule}) about {yuan(cap.allowed_charges)} can be claimed. I dispute {yuan(cap.disputable)} and ask "
-            f"you to remove it.\""
-        )
-    if t.yearly_rate > cap.yearly_rate + 1e-9:
-        out.append(
+            f"you to remove it.\""),
+        "rate_above_cap": lambda t, cap: (
             f"   \"The rate of {pct(t.yearly_rate)} a year is above the cap of {pct(cap.yearly_rate)}; interest from "
-            f"now on should not exceed {pct(cap.yearly_rate)}.\""
-        )
-    if ask:
-        demanded = "Instead of the full balance you demand, " if loan.accelerated else ""
-        grace = f"starting {_start(targets, t)} ({ask.grace} months from now), " if ask.grace else f"starting {_start(targets, t)}, "
-        out.append(
-            f"# \"{demanded}I can pay {yuan(ask.monthly)} a month for {ask.months} months, {grace}on "
-            f"{yuan(ask.principal)} at {pct(ask.yearly_rate)} a year. Please restore installments on these terms.\""
-        )
-    if t.penalty_waiver > 0:
-        out.append(
+            f"now on should not exceed {pct(cap.yearly_rate)}.\""),
+        "installments": lambda ask, accelerated, start: (
+            f"# \"{'Instead of the full balance you demand, ' if accelerated else ''}I can pay {yuan(ask.monthly)} a month "
+            f"for {ask.months} months, starting {start}"
+            + (f" ({ask.grace} months from now), " if ask.grace else ", ")
+            + f"on {yuan(ask.principal)} at {pct(ask.yearly_rate)} a year. Please restore installments on these terms.\""),
+        "waiver": lambda t, owed: (
             "# \"Please waive the penalty interest"
-            + (f": {yuan(loan.penalty_owed)} owed now, " if loan.penalty_owed else ": ")
-            + f"{yuan(t.penalty_waiver)} in all if nothing changes.\""
-        )
-    if t.offer_amount is not None:
-        verdict = "accept it" if t.take_offer else "decline it unless it improves"
-        out.append(f"# Your offer of {yuan(t.offer_amount)} by {t.offer_by}: the plan says {verdict}.")
-    if t.break_even is not None:
-        limited = " (all you can raise by then)" if _at_means(t) else ""
-        out.append(
+            + (f": {yuan(owed)} owed now, " if owed else ": ")
+            + f"{yuan(t.penalty_waiver)} in all if nothing changes.\""),
+        "offer": lambda t: (
+            f"# Your offer of {yuan(t.offer_amount)} by {t.offer_by}: the plan says "
+            f"{'accept it' if t.take_offer else 'decline it unless it improves'}."),
+        "limit": lambda t, limited: (
             f"   Your own limit, not to be said: a one-off settlement beats your plan only up to "
-            f"{yuan(t.break_even)}{limited} paid by {t.break_even_by}. Open well below it."
-        )
-    out.append(
-        "# \"Collection may only call between 08:00 and 22:00, at most three effective calls a day, and must not tell "
-        "my family or contacts about this debt. If it continues I will complain to the regulator.\""
-    )
-    if loan.abusive_collection:
-        out.append("   Keep recordings and screenshots of abusive collection; they support a complaint.")
-    if loan.lawsuit or loan.enforcement:
-        stage = "an enforcement settlement (执行和解)" if loan.enforcement else "court mediation (诉讼调解)"
-        out.append(f"   The case is in court: propose these terms as {stage}; never ignore a court notice.")
-    out.append("# \"Please confirm what we agreed in writing, with the amounts and dates, before I pay.\"")
-    return out
-
-
-def _zh(targets: Targets, t: LoanTarget, loan) -> list[str]:
-    ask, cap = t.installment_ask, t.cap
-    out = [
-        f"第{t.call_rank}个电话：{t.lender}（{t.loan}）",
-        "打电话前：准备好合同和身份证；记下日期、时间和客服的姓名或工号。",
-        f"# 「我打电话是关于{t.loan}这笔借款。我愿意还款，但现在没有能力按你们要求的金额还。」",
-        "# 「请书面提供还款明细：本金、利息、罚息和各项费用，以及借款合同和加速到期通知。」",
-    ]
-    if cap.disputable > 0:
-        out.append(
-            f"# 「你们收取的利息、罚息和费用合计{yuan(cap.claimed_charges)}。按法定上限（{_rule_zh(targets, loan, cap)}），"
-            f"大约只能主张{yuan(cap.allowed_charges)}。超出的{yuan(cap.disputable)}我有异议，请予以减除。」"
-        )
-    if t.yearly_rate > cap.yearly_rate + 1e-9:
-        out.append(f"   「年化{pct(t.yearly_rate)}超过了{pct(cap.yearly_rate)}的上限，今后的利息不应超过{pct(cap.yearly_rate)}。」")
-    if ask:
-        demanded = "不要求一次性全额还款，" if loan.accelerated else ""
-        start = _start(targets, t)
-        grace = f"从{start}开始（先延期{ask.grace}个月），" if ask.grace else f"从{start}开始，"
-        out.append(
-            f"# 「请{demanded}为我协商分期：本金{yuan(ask.principal)}，年化{pct(ask.yearly_rate)}，"
-            f"{grace}每月还{yuan(ask.monthly)}，共{ask.months}期。」"
-        )
-    if t.penalty_waiver > 0:
-        owed = f"目前欠罚息{yuan(loan.penalty_owed)}，" if loan.penalty_owed else ""
-        out.append(f"# 「请减免罚息：{owed}如果不调整，总共会产生{yuan(t.penalty_waiver)}。」")
-    if t.offer_amount is not None:
-        verdict = "建议接受" if t.take_offer else "除非条件更好，否则建议不接受"
-        out.append(f"# 对方提出{t.offer_by}前一次性结清{yuan(t.offer_amount)}：{verdict}。")
-    if t.break_even is not None:
-        limited = "（这也是到时你最多能凑出的钱）" if _at_means(t) else ""
-        out.append(f"   自己心里的底线（不要告诉对方）：{t.break_even_by}前一次性结清不超过{yuan(t.break_even)}{limited}才比现有计划划算。开价要远低于这个数。")
-    out.append("# 「催收只能在早8点到晚10点之间联系，每天有效通话不超过3次，不得向我的家人和通讯录联系人透露这笔债务。否则我会向监管部门投诉。」")
-    if loan.abusive_collection:
-        out.append("   保留暴力催收的录音和截图，作为投诉证据。")
-    if loan.lawsuit or loan.enforcement:
-        stage = "执行和解" if loan.enforcement else "诉讼调解"
-        out.append(f"   案件已进入法院程序：按以上条件申请{stage}；法院的任何通知都不要置之不理。")
-    out.append("# 「达成的方案请以书面形式（短信或函件）确认金额和日期，我收到后再还款。」")
-    return out
+            f"{yuan(t.break_even)}{' (all you can raise by then)' if limited else ''} paid by {t.break_even_by}. "
+            f"Open well below it."),
+        "collection_rules": lambda: (
+            "# \"Collection may only call between 08:00 and 22:00, at most three effective calls a day, and must not tell "
+            "my family or contacts about this debt. If it continues I will complain to the regulator.\""),
+        "evidence": lambda: "   Keep recordings and screenshots of abusive collection; they support a complaint.",
+        "court": lambda enforcement: (
+            f"   The case is in court: propose these terms as "
+            f"{'an enforcement settlement (执行和解)' if enforcement else 'court mediation (诉讼调解)'}; never ignore a court notice."),
+        "confirm": lambda: "# \"Please confirm what we agreed in writing, with the amounts and dates, before I pay.\"",
+    },
+    "zh": {
+        "title": lambda t: f"第{t.call_rank}个电话：{t.lender}（{t.loan}）",
+        "prepare": lambda: "打电话前：准备好合同和身份证；记下日期、时间和客服的姓名或工号。",
+        "intro": lambda t: f"# 「我打电话是关于{t.loan}这笔借款。我愿意还款，但现在没有能力按你们要求的金额还。」",
+        "breakdown": lambda: "# 「请书面提供还款明细：本金、利息、罚息和各项费用，以及借款合同和加速到期通知。」",
+        "dispute": lambda cap, rule_zh: (
+            f"# 「你们收取的利息、罚息和费用合计{yuan(cap.claimed_charges)}。按法定上限（{rule_zh}），"
+            f"大约只能主张{yuan(cap.allowed_charges)}。超出的{yuan(cap.disputable)}我有异议，请予以减除。」"),
+        "rate_above_cap": lambda t, cap: (
+            f"   「年化{pct(t.yearly_rate)}超过了{pct(cap.yearly_rate)}的上限，今后的利息不应超过{pct(cap.yearly_rate)}。」"),
+        "installments": lambda ask, accelerated, start: (
+            f"# 「请{'不要求一次性全额还款，' if accelerated else ''}为我协商分期：本金{yuan(ask.principal)}，"
+            f"年化{pct(ask.yearly_rate)}，从{start}开始"
+            + (f"（先延期{ask.grace}个月）" if ask.grace else "")
+            + f"，每月还{yuan(ask.monthly)}，共{ask.months}期。」"),
+        "waiver": lambda t, owed: (
+            f"# 「请减免罚息：{f'目前欠罚息{yuan(owed)}，' if owed else ''}如果不调整，总共会产生{yuan(t.penalty_waiver)}。」"),
+        "offer": lambda t: (
+            f"# 对方提出{t.offer_by}前一次性结清{yuan(t.offer_amount)}："
+            f"{'建议接受' if t.take_offer else '除非条件更好，否则建议不接受'}。"),
+        "limit": lambda t, limited: (
+            f"   自己心里的底线（不要告诉对方）：{t.break_even_by}前一次性结清不超过{yuan(t.break_even)}"
+            f"{'（这也是到时你最多能凑出的钱）' if limited else ''}才比现有计划划算。开价要远低于这个数。"),
+        "collection_rules": lambda: (
+            "# 「催收只能在早8点到晚10点之间联系，每天有效通话不超过3次，不得向我的家人和通讯录联系人透露这笔债务。"
+            "否则我会向监管部门投诉。」"),
+        "evidence": lambda: "   保留暴力催收的录音和截图，作为投诉证据。",
+        "court": lambda enforcement: (
+            f"   案件已进入法院程序：按以上条件申请{'执行和解' if enforcement else '诉讼调解'}；法院的任何通知都不要置之不理。"),
+        "confirm": lambda: "# 「达成的方案请以书面形式（短信或函件）确认金额和日期，我收到后再还款。」",
+    },
+}
