@@ -79,8 +79,7 @@ def inputs(base: Scenario, source: str, lang: str) -> Scenario | None:
     """The sidebar and the loan table applied to ``base``; None (with a message) if invalid."""
     sb = st.sidebar
     sb.subheader(t("money", lang))
-    income0 = state.first_amount(base.model_dump(mode="json", by_alias=True)["income"])
-    essentials0 = state.first_amount(base.model_dump(mode="json", by_alias=True)["essentials"])
+    income0, essentials0 = base.monthly("income")[0], base.monthly("essentials")[0]
     top = max(20000.0, 2 * income0)
     income = sb.slider(t("income", lang), 0.0, top, income0, step=100.0, help=t("income_help", lang), key=f"income::{source}")
     essentials = sb.slider(t("essentials", lang), 0.0, top, essentials0, step=100.0, key=f"essentials::{source}")
@@ -143,13 +142,14 @@ def headline(scenario: Scenario, lang: str) -> None:
 
 
 def plan_view(scenario: Scenario, lang: str) -> None:
-    ledger = optimal(scenario.model_dump_json(), replanner()).ledger
+    result = optimal(scenario.model_dump_json(), replanner())
+    ledger = result.ledger
     left, right = st.columns(2)
     left.plotly_chart(charts.payments_figure(ledger, lang), width="stretch")
     right.plotly_chart(charts.balances_figure(ledger, lang), width="stretch")
     st.plotly_chart(charts.overdue_figure(ledger, lang), width="stretch")
     years = scenario.legal.credit_record_years
-    for loan, (repaid, until) in credit_records(optimal(scenario.model_dump_json(), replanner()), years).items():
+    for loan, (repaid, until) in credit_records(result, years).items():
         st.caption(t("record_until", lang, loan=loan, repaid=repaid, until=until, years=years) if repaid
                    else t("record_open", lang, loan=loan, years=years))
     st.subheader(t("month_table", lang))

@@ -118,10 +118,11 @@ def apply_inputs(
     scenario: Scenario, *, income: float, essentials: float, horizon: int, weights: dict[str, float],
     basis: str, shown: pd.DataFrame | None = None, edited: pd.DataFrame | None = None,
 ) -> Scenario:
-    """The scenario with the sidebar's values and the table's edits; raises DebtplanError if invalid."""
+    """The scenario with the sidebar's values (income and essentials as of the first plan month)
+    and the table's edits; raises DebtplanError if invalid."""
     data = scenario.model_dump(mode="json", by_alias=True, exclude_none=True)
-    data["income"] = _shift(data["income"], income)
-    data["essentials"] = _shift(data["essentials"], essentials)
+    data["income"] = _shift(data["income"], income, scenario.monthly("income")[0])
+    data["essentials"] = _shift(data["essentials"], essentials, scenario.monthly("essentials")[0])
     data["horizon_months"] = int(horizon)
     data["weights"] = {**data.get("weights", {}), **weights}
     data["legal"] = {**data.get("legal", {}), "basis": basis}
@@ -130,15 +131,11 @@ def apply_inputs(
     return scenario_from_dict(data, source="loan table")
 
 
-def first_amount(value: float | list) -> float:
-    return float(value[0]["amount"] if isinstance(value, list) else value)
-
-
-def _shift(value: float | list, first: float) -> float | list:
-    """Set the first month's amount; a schedule moves by the same difference (never below 0)."""
+def _shift(value: float | list, first: float, current_first: float) -> float | list:
+    """Set the first plan month's amount; a schedule moves by the same difference (never below 0)."""
     if not isinstance(value, list):
         return float(first)
-    delta = first - value[0]["amount"]
+    delta = first - current_first
     return [{**step, "amount": max(0.0, step["amount"] + delta)} for step in value]
 
 

@@ -297,11 +297,12 @@ def build_arrays(terms: PlanTerms, options: ModelOptions = ModelOptions()) -> Lp
 # ---- outputs ----------------------------------------------------------------------------------
 
 
-def to_highs(arrays: LpArrays):
-    """The model as a ``highspy.HighsLp``, in one pass over numpy arrays."""
+def to_highs(arrays: LpArrays, csr: tuple[np.ndarray, np.ndarray, np.ndarray] | None = None):
+    """The model as a ``highspy.HighsLp``, in one pass over numpy arrays (``csr``: the matrix
+    from ``arrays.csr(keep_zeros=True)`` when the caller has it already)."""
     import highspy
 
-    starts, index, value = arrays.csr(keep_zeros=True)
+    starts, index, value = csr if csr is not None else arrays.csr(keep_zeros=True)
     lower, upper = arrays.row_bounds()
     inf = highspy.kHighsInf
     lp = highspy.HighsLp()

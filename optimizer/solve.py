@@ -157,7 +157,7 @@ class Replanner:
             self.warm_solves += 1
         else:
             h = _new_highs()
-            h.passModel(to_highs(arrays))
+            h.passModel(to_highs(arrays, (starts, index, value)))
             self.cold_solves += 1
             if len(self._models) >= self._shapes:
                 self._models.pop(next(iter(self._models)))

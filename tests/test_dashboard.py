@@ -131,8 +131,7 @@ def test_scenario_download_round_trip_loses_nothing(path):
     assert scenario_from_bytes(state.to_toml(scenario), "download.toml") == scenario
     table = state.loan_table(scenario)
     same = state.apply_inputs(
-        scenario, income=state.first_amount(scenario.model_dump(mode="json", by_alias=True)["income"]),
-        essentials=state.first_amount(scenario.model_dump(mode="json", by_alias=True)["essentials"]),
+        scenario, income=scenario.monthly("income")[0], essentials=scenario.monthly("essentials")[0],
         horizon=scenario.horizon_months, weights=scenario.weights.model_dump(), basis=scenario.legal.basis,
         shown=table, edited=table.copy(),
     )
