@@ -128,5 +128,7 @@ def compare(
     scenario: Scenario, strategies: tuple[str, ...] = (*ALL_STRATEGIES, NEGOTIATED), replanner: Replanner | None = None,
 ) -> Comparison:
     terms = plan_terms(scenario)
+    # The negotiated plan solves the baseline again: a shared replanner makes that a warm start.
+    replanner = replanner or Replanner()
     results = {s: make_plan(scenario, s, terms, replanner) for s in strategies}
     return Comparison(results, {s: summarize(r) for s, r in results.items()})
