@@ -8,6 +8,7 @@ counsellor can see what a number rests on and replace it when it changes.
 from __future__ import annotations
 
 import datetime as dt
+import math
 from typing import NamedTuple
 
 
@@ -51,6 +52,60 @@ DEFAULT_MAX_RESTRUCTURE_MONTHS = 36
 DEFAULT_MAX_RESTRUCTURE_MONTHS_CARD = 60
 # Negative credit records are kept 5 years from the end of the default (征信业管理条例 Art. 16).
 DEFAULT_CREDIT_RECORD_YEARS = 5
+# Private loans signed before this day: interest up to the day before under the old rule (24 %
+# protected), from it under 4 × LPR (SPC private-lending provisions, 2020 rev., Art. 31).
+PRIVATE_RULE_CHANGE = dt.date(2020, 8, 20)
+DEFAULT_PRIVATE_OLD_CAP = 0.24
+
+
+# ---- escalation (DOMAIN.md §6): practice, not law; every figure is a default a file overrides ----
+
+# When the figures below were last checked against practice.
+ESCALATION_AS_OF = dt.date(2025, 12, 1)
+
+
+class EscalationPath(NamedTuple):
+    """Days overdue after which a lender of one type usually takes each step."""
+
+    reports: bool  # reports to the credit bureau (licensed lenders do; private lenders cannot)
+    report_days: int  # an installment this many days overdue is reported (practice, medium)
+    acceleration_days: int  # the whole balance demanded (the contract clause wins; 90 by default)
+    lawsuit_days: int  # sued (practice, low confidence)
+    enforcement_months: int  # judgment unpaid this many months after the suit: enforcement
+
+
+DEFAULT_ESCALATION = {
+    # 征信业管理条例 Arts. 15–16 (reporting is law; the 30 days is practice); acceleration: the
+    # contract clause (Civil Code Art. 563); lawsuit and enforcement timing: practice, low.
+    "licensed": EscalationPath(True, 30, 90, 180, 6),
+    "private": EscalationPath(False, 30, 90, 90, 6),
+}
+
+
+def court_fee(claim: float) -> float:
+    """Case acceptance fee (案件受理费) for a money claim, halved for the simplified procedure
+    (简易程序) that small loan cases use: 诉讼费用交纳办法 Arts. 13(1) and 16 (law, high).
+    Borne by the losing party, so a lawsuit the borrower loses adds it to the debt."""
+    bands = ((10_000, 0.0), (100_000, 0.025), (200_000, 0.02), (500_000, 0.015), (1_000_000, 0.01),
+             (2_000_000, 0.009), (5_000_000, 0.008), (10_000_000, 0.007), (20_000_000, 0.006), (math.inf, 0.005))
+    fee, lower = 50.0, 0.0
+    for upper, rate in bands:
+        if claim > lower:
+            fee += (min(claim, upper) - lower) * rate
+        lower = upper
+    return fee / 2
+
+
+def enforcement_fee(claim: float) -> float:
+    """Enforcement application fee (申请执行费): 诉讼费用交纳办法 Art. 14(1) (law, high); borne by
+    the debtor (Art. 38)."""
+    bands = ((10_000, 0.0), (500_000, 0.015), (5_000_000, 0.01), (10_000_000, 0.005), (math.inf, 0.001))
+    fee, lower = 50.0, 0.0
+    for upper, rate in bands:
+        if claim > lower:
+            fee += (min(claim, upper) - lower) * rate
+        lower = upper
+    return fee
 
 
 def rate_on(table: tuple[DatedRate, ...], day: dt.date) -> float:

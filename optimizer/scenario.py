@@ -131,9 +131,18 @@ class Weights(_Frozen):
     lawsuit: float = Field(0.10, ge=0, le=100, description="per yuan-month overdue on a loan sued or in enforcement")
     credit: float = Field(0.04, ge=0, le=100, description="per yuan-month overdue on a loan reported to the credit bureau")
     collection: float = Field(0.02, ge=0, le=100, description="per yuan-month overdue on a loan with abusive collection")
+    enforcement: float = Field(
+        0.20, ge=0, le=100,
+        description="per yuan-month overdue on a loan in enforcement (in total; replaces the lawsuit weight)",
+    )
     unpaid: float = Field(
-        10.0, ge=0, le=1000,
-        description="per yuan still owed at the end of the horizon (large, so clearing debts comes first)",
+        1.0, ge=0, le=1000,
+        description="per yuan still owed at the end of the horizon, on top of what its months after the horizon cost",
+    )
+    after_horizon_months: int = Field(
+        12, ge=0, le=120,
+        description="debt left at the horizon is charged as if it stayed as it is (interest, penalty, "
+                    "risk weights) for this many more months, so money short never starves the riskiest loan",
     )
 
 
@@ -146,7 +155,7 @@ class Legal(_Frozen):
     """Dated legal figures; defaults in optimizer/legal.py with their sources."""
 
     basis: Literal["claim", "cap"] = Field(
-        "claim", description="plan with the lender's claimed rates, or with rates cut to the legal cap",
+        "cap", description="plan on what a court would enforce (cap, the default) or on the lender's claim",
     )
     licensed_cap: Rate = Field(legal.DEFAULT_LICENSED_CAP, ge=0, le=1, description="combined yearly cap for licensed lenders")
     private_lpr_multiple: float = Field(legal.DEFAULT_PRIVATE_LPR_MULTIPLE, ge=0, le=10)
@@ -157,7 +166,12 @@ class Legal(_Frozen):
         legal.DEFAULT_MAX_RESTRUCTURE_MONTHS_CARD, ge=12, le=120, description="longest installment ask for a credit card",
     )
     credit_record_years: int = Field(
-        legal.DEFAULT_CREDIT_RECORD_YEARS, ge=0, le=20, description="years a negative credit record is kept after repayment",
+        legal.DEFAULT_CREDIT_RECORD_YEARS, ge=0, le=20,
+        description="years a negative credit record is kept after the default ends (arrears cured or debt repaid)",
+    )
+    private_old_cap: Rate = Field(
+        legal.DEFAULT_PRIVATE_OLD_CAP, ge=0, le=1,
+        description="cap on private loans signed before 2020-08-20, for interest up to 2020-08-19",
     )
     lpr_1y: tuple[LprEntry, ...] = Field(
         tuple(LprEntry(since=e.since, rate=e.rate) for e in legal.DEFAULT_LPR_1Y),
@@ -168,6 +182,60 @@ class Legal(_Frozen):
     @property
     def lpr_table(self) -> tuple[legal.DatedRate, ...]:
         return tuple(legal.DatedRate(e.since, e.rate) for e in self.lpr_1y)
+
+
+class EscalationPath(_Frozen):
+    """How one type of lender escalates, in days overdue (practice, not law: DOMAIN.md §6)."""
+
+    reports: bool = Field(description="reports overdue installments to the credit bureau (上征信)")
+    report_days: int = Field(30, ge=0, le=3650, description="days overdue at which an installment is reported")
+    acceleration_days: int = Field(90, ge=0, le=3650, description="days overdue at which the whole balance is demanded")
+    lawsuit_days: int = Field(180, ge=0, le=3650, description="days overdue at which the lender sues")
+    enforcement_months: int = Field(6, ge=1, le=120, description="months after the suit, still unpaid, until enforcement")
+
+
+def _path(kind: str) -> EscalationPath:
+    p = legal.DEFAULT_ESCALATION[kind]
+    return EscalationPath(reports=p.reports, report_days=p.report_days, acceleration_days=p.acceleration_days,
+                          lawsuit_days=p.lawsuit_days, enforcement_months=p.enforcement_months)
+
+
+class Escalation(_Frozen):
+    """What each missed month triggers, per lender type; a loan's own fields override."""
+
+    as_of: Day = Field(legal.ESCALATION_AS_OF, description="when these practice figures were last checked")
+    licensed: EscalationPath = Field(default_factory=lambda: _path("licensed"))
+    private: EscalationPath = Field(default_factory=lambda: _path("private"))
+    court_fees: bool = Field(True, description="a lawsuit adds the court fee, an enforcement the enforcement fee")
+
+
+class Agreement(_Frozen):
+    """An agreement already reached with the lender (协商分期 or 一次性结清), in writing.
+
+    ``installments``: ``monthly`` due in full each month for ``months`` months from ``first``
+    (the agreed total replaces what was owed; paying ahead does not excuse a later month; a missed
+    installment voids the agreement and the lender demands the rest at once).
+    ``settlement``: ``amount`` paid by ``by`` settles the loan.
+    """
+
+    kind: Literal["installments", "settlement"]
+    monthly: Yuan | None = Field(None, gt=0, description="installments: the agreed monthly amount")
+    months: int | None = Field(None, ge=1, le=600, description="installments: how many")
+    first: Month | None = Field(None, description="installments: month of the first one")
+    amount: Yuan | None = Field(None, gt=0, description="settlement: the agreed lump sum")
+    by: Month | None = Field(None, description="settlement: paid in full by this month")
+
+    @model_validator(mode="after")
+    def _complete(self) -> Agreement:
+        needed = ("monthly", "months", "first") if self.kind == "installments" else ("amount", "by")
+        for name in needed:
+            if getattr(self, name) is None:
+                raise _problem(name, f"is required for an agreement of kind '{self.kind}'")
+        other = ("amount", "by") if self.kind == "installments" else ("monthly", "months", "first")
+        for name in other:
+            if getattr(self, name) is not None:
+                raise _problem(name, f"does not belong to an agreement of kind '{self.kind}'")
+        return self
 
 
 class SettlementOffer(_Frozen):
@@ -208,6 +276,10 @@ class Loan(_Frozen):
     abusive_collection: bool = False
     credit_card: bool = False
     settlement_offer: SettlementOffer | None = None
+    acceleration_days: int | None = Field(
+        None, ge=0, le=3650, description="the contract's acceleration clause: days overdue before the whole balance is due",
+    )
+    agreement: Agreement | None = Field(None, description="an agreement already reached with this lender")
 
     @model_validator(mode="after")
     def _consistent(self) -> Loan:
@@ -328,6 +400,7 @@ class Scenario(_Frozen):
     cash_on_hand: Yuan = 0.0
     weights: Weights = Weights()
     legal: Legal = Legal()
+    escalation: Escalation = Escalation()
     loans: tuple[Loan, ...] = Field(min_length=1)
 
     @model_validator(mode="after")
@@ -337,6 +410,9 @@ class Scenario(_Frozen):
             if loan.name in seen:
                 raise _problem("loans", f"two loans are named '{loan.name}'; names must be unique")
             seen.add(loan.name)
+            deal = loan.agreement
+            if deal is not None and deal.kind == "installments" and month_index(self.start, deal.first) + deal.months <= 0:
+                raise _problem("loans", f"the agreement with '{loan.name}' ended before the plan starts; remove it")
         for field in ("income", "essentials"):
             value = getattr(self, field)
             if isinstance(value, tuple):
@@ -369,6 +445,11 @@ class Scenario(_Frozen):
         data = self.model_dump(by_alias=True)
         data.update({k: (v.model_dump(by_alias=True) if isinstance(v, BaseModel) else v) for k, v in changes.items()})
         return Scenario.model_validate(data)
+
+
+def month_index(start: dt.date, month: dt.date) -> int:
+    """0-based plan month of ``month`` (negative before the plan starts)."""
+    return (month.year - start.year) * 12 + month.month - start.month
 
 
 def add_months(start: dt.date, months: int) -> dt.date:
