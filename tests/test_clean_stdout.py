@@ -8,6 +8,8 @@ not get it, and the dashboard's terminal must not show it once per solve.
 from __future__ import annotations
 
 import argparse
+import subprocess
+import sys
 import threading
 import tomllib
 
@@ -18,7 +20,7 @@ from optimizer.cli import build_parser
 from optimizer.negotiate import negotiation_targets
 from optimizer.solve import Replanner, new_highs, optimal_plan
 
-from .conftest import SCENARIOS, run_cli
+from .conftest import ROOT, SCENARIOS, run_cli
 
 THREE = SCENARIOS / "three-overdue-loans.toml"
 TITLE = tomllib.loads(THREE.read_text(encoding="utf-8"))["title"]
@@ -57,6 +59,18 @@ def test_first_line_of_stdout_is_debtplans_own(tmp_path, command):
     first = done.stdout.splitlines()[0] if done.stdout else ""
     assert first.startswith(expected), f"first line of stdout: {first!r}"
     assert "HiGHS" not in done.stdout + done.stderr
+
+
+def test_a_reader_that_stops_early_gets_no_traceback():
+    # `debtplan compare … | head -1`: the reader goes away before debtplan has finished writing.
+    # Here it is gone before the first write, so the write fails every time, not by timing.
+    with subprocess.Popen([sys.executable, "-m", "optimizer.cli", "compare", str(THREE)], cwd=ROOT,
+                          stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True) as proc:
+        proc.stdout.close()
+        stderr = proc.stderr.read()
+        code = proc.wait(timeout=300)
+    assert "Traceback" not in stderr and stderr == "", stderr
+    assert code == 141  # as if stopped by SIGPIPE, like other command-line tools
 
 
 def test_engine_prints_nothing_to_the_terminal(capfd):
