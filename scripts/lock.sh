@@ -27,4 +27,5 @@ python3 -c 'import tomllib; print("\n".join(tomllib.load(open("pyproject.toml", 
     --universal --python-version 3.11 --generate-hashes \
     --no-config --default-index https://pypi.org/simple \
     --custom-compile-command "scripts/lock.sh" \
-    -o requirements.lock "$@"
+    --quiet -o requirements.lock "$@"
+git diff -U0 -- requirements.lock | grep '^[-+][a-z]' || echo "requirements.lock: no pin changed"
