@@ -16,8 +16,12 @@ diagnosis in words. After every solve the invariants are re-checked from the sol
 
 from __future__ import annotations
 
+import contextlib
 import enum
 import math
+import os
+import sys
+import threading
 from typing import NamedTuple
 
 import numpy as np
@@ -97,9 +101,51 @@ _PULP_OUTCOME = {
 _NO_DUALS = np.zeros(0)
 
 
-def _new_highs(mip_gap: float = 1e-9):
-    h = highspy.Highs()
-    h.setOptionValue("output_flag", False)
+# Held while file descriptor 1 points at the null device, so that two threads constructing HiGHS
+# at once cannot save each other's redirect as "the real stdout" and leave it pointing nowhere.
+_STDOUT_REDIRECT = threading.Lock()
+
+
+@contextlib.contextmanager
+def _stdout_to_null():
+    """Point file descriptor 1 (the process's stdout, shared with C code) at the null device.
+
+    Python text already buffered is flushed first so that it lands where it was meant to. While
+    the redirect lasts (one constructor call), anything another thread writes to stdout is lost;
+    the engine itself writes nothing there. Without a usable descriptor 1 there is nothing to
+    protect, and the body runs as it is.
+    """
+    with _STDOUT_REDIRECT:
+        if sys.stdout is not None:
+            sys.stdout.flush()
+        try:
+            saved = os.dup(1)
+        except OSError:
+            yield
+            return
+        null = os.open(os.devnull, os.O_WRONLY)
+        try:
+            os.dup2(null, 1)
+            yield
+        finally:
+            os.dup2(saved, 1)
+            os.close(saved)
+            os.close(null)
+
+
+def new_highs(mip_gap: float = 1e-9):
+    """A HiGHS object that has printed nothing and will print nothing: the one place the
+    project creates them.
+
+    highspy 1.16 writes its "Running HiGHS … / Includes third-party software …" banner to stdout
+    from inside ``highspy.Highs()`` (its constructor already calls into HiGHS), before any option
+    can be set, so construction runs with stdout pointed at the null device. HiGHS flushes each
+    log line itself, so nothing is left in a buffer to come out after the redirect ends. From
+    then on ``output_flag`` keeps it quiet.
+    """
+    with _stdout_to_null():
+        h = highspy.Highs()
+        h.setOptionValue("output_flag", False)
     # Settlement choices are a few binaries: ask for the true optimum, not HiGHS's 0.01 % gap.
     h.setOptionValue("mip_rel_gap", mip_gap)
     h.setOptionValue("time_limit", MIP_TIME_LIMIT)
@@ -123,7 +169,7 @@ def _read_highs(h, name: str = "HiGHS") -> LpSolution:
 def _solve_once(arrays: LpArrays, solver: str, start: np.ndarray | None = None,
                 time_limit: float | None = None) -> LpSolution:
     if solver == "highs" and highspy is not None:
-        h = _new_highs(MIP_GAP if len(arrays.integer) > len(arrays.layout.offers) else 1e-9)
+        h = new_highs(MIP_GAP if len(arrays.integer) > len(arrays.layout.offers) else 1e-9)
         if time_limit is not None:
             h.setOptionValue("time_limit", float(time_limit))
         if len(arrays.integer) > len(arrays.layout.offers):
@@ -256,7 +302,7 @@ class Replanner:
             _update(h, old, numbers, starts, index)
             self.warm_solves += 1
         else:
-            h = _new_highs()
+            h = new_highs()
             h.passModel(to_highs(arrays, (starts, index, value)))
             self.cold_solves += 1
             if len(self._models) >= self._shapes:
@@ -308,7 +354,7 @@ def _update(h, old, numbers, starts: np.ndarray, index: np.ndarray) -> None:
 def solve_problem(prob: pulp.LpProblem, cols: list, rows: dict, solver: str = "highs", mip_gap: float = 1e-4) -> LpSolution:
     """Solve a small PuLP problem built elsewhere (the installment-ask MILP), columns in order."""
     if solver == "highs" and highspy is not None:
-        h = _new_highs(mip_gap)
+        h = new_highs(mip_gap)
         # The ask MILP is small and its root is tight: HiGHS's restarts and RINS/RENS sub-MIPs
         # cost more than they find (0.43 s → 0.14 s on income-too-low, same optimum).
         h.setOptionValue("mip_allow_restart", False)
