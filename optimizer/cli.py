@@ -30,6 +30,7 @@ from .planner import (
 )
 from .scripts import script
 from .scenario import load_scenario
+from . import solve as solve_module
 from .solve import PlanResult, PlanStatus
 
 EXIT_OK, EXIT_NOT_CLEARED, EXIT_BAD_INPUT, EXIT_INTERNAL = 0, 1, 2, 3
@@ -66,9 +67,9 @@ def _print_plan(result: PlanResult, summary: PlanSummary, show_months: int, reco
         f"   Total paid: {yuan(summary.total_paid)}   Interest: {yuan(summary.interest)}"
         f"   Penalty interest: {yuan(summary.penalty)}   Left at horizon: {yuan(summary.left_at_horizon)}"
     )
-    if result.strategy == "optimal" and result.gap:
-        print(f"Best plan found within the time limit; at most {result.gap:.1%} above the best possible "
-              f"weighted cost (not proven optimal).")
+    if result.strategy == "optimal" and result.gap > solve_module.MIP_GAP:
+        print(f"Best plan found within the time limit (--time-limit); its weighted cost is at most "
+              f"{result.gap:.1%} above the best possible (not proven optimal).")
     print(triggers_text(summary.triggers))
     for loan, (cured, until) in credit_records(result, record_years).items():
         if cured is None:
@@ -302,6 +303,12 @@ def cmd_batch(args: argparse.Namespace) -> int:
     return int(table["exit_code"].max())
 
 
+def _time_limit_option(p: argparse.ArgumentParser) -> None:
+    p.add_argument("--time-limit", type=float, default=None, metavar="SECONDS",
+                   help=f"longest the optimizer searches before it gives its best plan and how far from the best "
+                        f"possible that may be (default {solve_module.MIP_TIME_LIMIT:g})")
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = _Parser(
         prog="debtplan",
@@ -319,11 +326,13 @@ def build_parser() -> argparse.ArgumentParser:
                    help="optimal (the LP), a rule of thumb, or negotiated (every lender agrees); default: optimal")
     p.add_argument("--out", metavar="PLAN.csv", help="write the plan as CSV (UTF-8 with BOM)")
     p.add_argument("--months", type=int, default=24, help="months to print (default 24)")
+    _time_limit_option(p)
     p.set_defaults(run=cmd_solve)
 
     p = sub.add_parser("compare", help="compare the optimal plan with every rule of thumb")
     p.add_argument("scenario", metavar="SCENARIO", help="TOML scenario file")
     p.add_argument("--out", metavar="COMPARE.csv", help="write the comparison as CSV")
+    _time_limit_option(p)
     p.set_defaults(run=cmd_compare)
 
     p = sub.add_parser("targets", help="what to ask each lender for, whom to call first, and call scripts")
@@ -345,6 +354,12 @@ def build_parser() -> argparse.ArgumentParser:
 
 def main(argv: list[str] | None = None) -> int:
     args = build_parser().parse_args(argv)
+    limit = getattr(args, "time_limit", None)
+    if limit is not None:
+        if not 0.1 <= limit <= 3600:
+            print(f"debtplan: error: --time-limit must be between 0.1 and 3600 seconds; got {limit:g}", file=sys.stderr)
+            return EXIT_BAD_INPUT
+        solve_module.MIP_TIME_LIMIT = limit
     try:
         return args.run(args)
     except DebtplanError as exc:
