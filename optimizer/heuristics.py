@@ -39,7 +39,7 @@ def _in_order(view: MonthView, order: np.ndarray) -> np.ndarray:
 
 def _proportional(amounts: np.ndarray, money: float) -> np.ndarray:
     total = amounts.sum()
-    if total <= money:
+    if total <= max(money, 0.0):  # also nothing owed while money is short: not 0 × (money / 0)
         return amounts.copy()
     return amounts * (max(0.0, money) / total)
 
