@@ -36,7 +36,7 @@ from hypothesis import strategies as st
 from optimizer.export import PLAN_COLUMNS
 from optimizer.scenario import json_schema, load_scenario
 
-from .conftest import ROOT, SCENARIOS, examples, run_cli
+from .conftest import ROOT, SCENARIOS, examples
 from .conftest import run_main as run
 
 # ---- what a message may name ------------------------------------------------------------------
