@@ -87,20 +87,32 @@ def plan_table(strategy: str, ledger: Ledger) -> pd.DataFrame:
 
 def write_csv(frame: pd.DataFrame, path: str | Path) -> None:
     """Write ``frame`` as UTF-8-with-BOM CSV, atomically (temp file + rename)."""
-    path = Path(path)
-    folder = path.parent if str(path.parent) else Path(".")
-    if not folder.is_dir():
-        raise OutputError(str(path), f"folder {folder} does not exist")
+    text = frame.to_csv(index=False, float_format="%.2f")
+    write_files({path: text.encode("utf-8-sig")})
+
+
+def write_files(files: dict[str | Path, bytes]) -> None:
+    """Write several files all or nothing: each goes to a temporary file in its folder first, and
+    only when every one is written are they renamed into place (a failure leaves none behind)."""
+    pending: list[tuple[str, Path]] = []
     try:
-        fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=folder)
-    except OSError as exc:
-        raise OutputError(str(path), exc.strerror or str(exc)) from None
-    try:
-        with os.fdopen(fd, "w", encoding="utf-8-sig", newline="") as out:
-            frame.to_csv(out, index=False, float_format="%.2f")
-        os.replace(tmp, path)
+        for path, data in files.items():
+            path = Path(path)
+            folder = path.parent if str(path.parent) else Path(".")
+            if not folder.is_dir():
+                raise OutputError(str(path), f"folder {folder} does not exist")
+            try:
+                fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=folder)
+            except OSError as exc:
+                raise OutputError(str(path), exc.strerror or str(exc)) from None
+            pending.append((tmp, path))
+            with os.fdopen(fd, "wb") as out:
+                out.write(data)
+        for tmp, path in pending:
+            os.replace(tmp, path)
     except BaseException:
-        Path(tmp).unlink(missing_ok=True)
+        for tmp, _ in pending:
+            Path(tmp).unlink(missing_ok=True)
         raise
 
 
