@@ -78,3 +78,13 @@ class OutputError(DebtplanError):
     def __init__(self, file: str, problem: str):
         self.file = file
         super().__init__(self.template.format(file=file, problem=problem))
+
+
+class FontMissing(DebtplanError):
+    """The Chinese font the PDF embeds is not installed (DOCX files need none)."""
+
+    template = "PDF output needs the Chinese font file {font}: install it with `{hint}` and run again; nothing was written"
+
+    def __init__(self, font: str, hint: str):
+        self.font = font
+        super().__init__(self.template.format(font=font, hint=hint))
