@@ -127,6 +127,23 @@ def _closing(last: Paragraph, lang: Lang) -> list:
     return [p._replace(keep_with_next=k < len(chain) - 1) for k, p in enumerate(chain)]
 
 
+def _addressed(doc: Document, loan: Loan) -> Document:
+    """A private lender may be a person, not a company: 贵方 instead of 贵司."""
+    if doc.lang != "zh" or loan.lender_type != "private":
+        return doc
+
+    def fix(block):
+        if isinstance(block, (Heading, Paragraph)):
+            return block._replace(text=block.text.replace("贵司", "贵方"))
+        if isinstance(block, Bullets):
+            return block._replace(items=tuple(x.replace("贵司", "贵方") for x in block.items))
+        if isinstance(block, Table):
+            return block._replace(rows=tuple(tuple(c.replace("贵司", "贵方") for c in row) for row in block.rows))
+        return block
+
+    return doc._replace(blocks=tuple(fix(b) for b in doc.blocks))
+
+
 def _statement_request(loan: Loan, lang: Lang) -> str:
     if lang == "zh":
         return ("请贵司在收到本函后十五日内，以书面形式提供本笔借款的还款明细，分项列明本金、利息、罚息和各项费用"
@@ -231,7 +248,7 @@ def negotiation_letter(targets: Targets, t: LoanTarget, lang: Lang = "zh") -> Do
         "amount and date, the number of installments and what penalty interest and fees are waived, and confirming that "
         "collection stops and the whole balance will not be demanded while I pay as agreed. I will pay as soon as I receive "
         "your written confirmation.", indent=zh), lang))
-    return Document("协商还款申请书" if zh else "Request for a repayment arrangement", tuple(blocks), lang, "serif")
+    return _addressed(Document("协商还款申请书" if zh else "Request for a repayment arrangement", tuple(blocks), lang, "serif"), loan)
 
 
 def _collection_conduct(lang: Lang) -> list:
@@ -345,7 +362,7 @@ def dispute_letter(targets: Targets, t: LoanTarget, lang: Lang = "zh") -> Docume
         "请于收到本函后十五日内书面答复。本人愿意偿还依法应还的款项，同时保留向金融监管部门投诉和依法主张权利的权利。" if zh else
         "Please reply in writing within fifteen days of receiving this letter. I am willing to repay what is lawfully owed, and I "
         "reserve the right to complain to the financial regulator and to pursue my rights at law.", indent=zh), lang))
-    return Document("异议书" if zh else "Letter of dispute", tuple(blocks), lang, "serif")
+    return _addressed(Document("异议书" if zh else "Letter of dispute", tuple(blocks), lang, "serif"), loan)
 
 
 # ---- the one-page plan ---------------------------------------------------------------------------

@@ -172,6 +172,7 @@ def test_dispute_letter_figures_worked_out_by_hand(tmp_path):
         assert "¥5,600.00" in text and f"¥{allowed:,.2f}" in text and f"¥{5600 - allowed:,.2f}" in text, fmt
         assert "36.00%" in text, fmt  # the contract rate, above the cap
         assert "提前到期" not in text, fmt  # not accelerated: no such objection
+        assert "贵方" in text and "贵司" not in text, fmt  # a private lender may be a person
     # The card (18.25 %, under 24 %, charges within the cap) gets no dispute letter.
     assert not list(out.glob("异议书_招商银行*"))
 
