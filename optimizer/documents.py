@@ -29,9 +29,8 @@ import datetime as dt
 import re
 from typing import Literal
 
-import numpy as np
-
 from .export import to_fen
+from .ledger import SETTLED_BELOW
 from .negotiate import LoanTarget, Targets
 from .planner import credit_records, summarize
 from .scenario import Loan, month_label
@@ -369,8 +368,8 @@ def dispute_letter(targets: Targets, t: LoanTarget, lang: Lang = "zh") -> Docume
 
 
 def agreement_shortfalls(targets: Targets) -> dict[tuple[int, int], float]:
-    """(loan, month) where the negotiated plan pays less than the installment its ask requires
-    while the loan still owes it: the plan would break the agreement there."""
+    """(loan, month) → the installment the ask requires there, where the negotiated plan pays less
+    while the loan still owes it: the plan would break the agreement in that month."""
     ledger = to_fen(targets.negotiated.ledger)
     out: dict[tuple[int, int], float] = {}
     for t in targets.loans:
@@ -380,8 +379,9 @@ def agreement_shortfalls(targets: Targets) -> dict[tuple[int, int], float]:
         i = t.index
         for k in range(ask.grace, min(ask.grace + ask.months, ledger.terms.horizon)):
             owed = ledger.balance[i, k] + ledger.interest[i, k] + ledger.penalty[i, k]
-            if ledger.payments[i, k] + 0.005 < min(ask.monthly, owed):
-                out[i, k] = ask.monthly
+            needed = min(ask.monthly, owed)  # the last installment is what is left
+            if ledger.payments[i, k] + 0.005 < needed:
+                out[i, k] = round(needed, 2)
     return out
 
 
@@ -397,7 +397,9 @@ def plan_page(targets: Targets, lang: Lang = "zh", today: dt.date | None = None)
     months = ledger.terms.months
     order = sorted(targets.loans, key=lambda x: x.call_rank)
     short = agreement_shortfalls(targets)
-    behind = ledger.overdue[:, 1:] > 0.005  # still overdue after the month's payment
+    # Still overdue after the month's payment: read on the exact plan, since rounding payments to
+    # the fen leaves fractions of a fen below a schedule that is not itself in fen.
+    behind = targets.negotiated.ledger.overdue[:, 1:] > SETTLED_BELOW
 
     def mark(i: int, k: int) -> str:
         return ("*" if (i, k) in short else "") + ("!" if behind[i, k] else "")
