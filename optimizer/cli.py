@@ -400,6 +400,48 @@ def _time_limit_option(p: argparse.ArgumentParser) -> None:
                         f"possible that may be (default {solve_module.MIP_TIME_LIMIT:g})")
 
 
+def cmd_letters(args: argparse.Namespace) -> int:
+    """Letters per lender and the one-page plan, DOCX and PDF, into a folder (all or nothing)."""
+    from .documents import letter_files
+    from .errors import OutputError
+    from .export import write_files
+
+    scenario = load_scenario(args.scenario)
+    out = Path(args.out)
+    if out.exists() and not out.is_dir():
+        raise OutputError(str(out), "exists and is not a folder")
+    print("Working out targets (re-solving the plan for each ask)…", file=sys.stderr)
+    files = letter_files(negotiation_targets(scenario, with_break_even=False), args.lang)
+    try:
+        out.mkdir(parents=True, exist_ok=True)
+    except OSError as exc:
+        raise OutputError(str(out), exc.strerror or str(exc)) from None
+    write_files({out / name: data for name, data in files.items()})
+    print(f"{len(files)} files written to {out}/:")
+    for name in files:
+        print(f"  {name}")
+    return EXIT_OK
+
+
+def cmd_calendar(args: argparse.Namespace) -> int:
+    """The negotiated plan's payments and the calls as an iCalendar file."""
+    from .calendar_export import payment_calendar
+    from .export import write_files
+
+    scenario = load_scenario(args.scenario)
+    print("Working out targets (re-solving the plan for each ask)…", file=sys.stderr)
+    data = payment_calendar(negotiation_targets(scenario, with_break_even=False), args.lang, args.day)
+    write_files({args.out: data})
+    print(f"Calendar written to {args.out} ({data.count(b'BEGIN:VEVENT')} events); import it into your phone's calendar.")
+    return EXIT_OK
+
+
+def _day_of_month(text: str) -> int:
+    if not text.isdigit() or not 1 <= int(text) <= 28:
+        raise argparse.ArgumentTypeError(f"must be a day of the month from 1 to 28; got {text!r}")
+    return int(text)
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = _Parser(
         prog="debtplan",
@@ -441,6 +483,20 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--jobs", type=_non_negative, default=0, help="worker processes (default 0: all cores)")
     p.add_argument("--quiet", action="store_true", help="no per-scenario progress lines")
     p.set_defaults(run=cmd_batch)
+
+    p = sub.add_parser("letters", help="negotiation and dispute letters per lender and a one-page plan (DOCX and PDF)")
+    p.add_argument("scenario", metavar="SCENARIO", help="TOML scenario file")
+    p.add_argument("--out", required=True, metavar="DIR", help="folder for the files (made if missing)")
+    p.add_argument("--lang", choices=("zh", "en"), default="zh", help="language of the documents (default zh)")
+    p.set_defaults(run=cmd_letters)
+
+    p = sub.add_parser("calendar", help="the plan's payments and the calls as a phone calendar (.ics)")
+    p.add_argument("scenario", metavar="SCENARIO", help="TOML scenario file")
+    p.add_argument("--out", required=True, metavar="PLAN.ics", help="the iCalendar file to write")
+    p.add_argument("--lang", choices=("zh", "en"), default="zh", help="language of the events (default zh)")
+    p.add_argument("--day", type=_day_of_month, default=1, metavar="D",
+                   help="day of the month the payments are due (1-28, default 1)")
+    p.set_defaults(run=cmd_calendar)
     return parser
 
 

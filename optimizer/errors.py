@@ -396,3 +396,13 @@ class InternalCheckFailed(DebtplanError):
     def __init__(self, problems: tuple[str, ...]):
         more = f" (and {len(problems) - 1} more)" if len(problems) > 1 else ""
         super().__init__(self.template.format(first=shown(problems[0], 200), more=more))
+
+
+class FontMissing(DebtplanError):
+    """The Chinese font the PDF embeds is not installed (DOCX files need none)."""
+
+    template = "PDF output needs the Chinese font file {font}: install it with `{hint}` and run again; nothing was written"
+
+    def __init__(self, font: str, hint: str):
+        self.font = font
+        super().__init__(self.template.format(font=font, hint=hint))

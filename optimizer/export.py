@@ -119,23 +119,36 @@ def check_output(path: str | Path) -> None:
 
 def write_csv(frame: pd.DataFrame, path: str | Path) -> None:
     """Write ``frame`` as UTF-8-with-BOM CSV, atomically (temp file + rename)."""
-    path = Path(path)
-    folder = path.parent
-    check_output(path)
+    check_output(Path(path))
+    write_files({path: csv_bytes(frame)})
+
+
+def write_files(files: dict[str | Path, bytes]) -> None:
+    """Write several files all or nothing: each goes to a temporary file in its folder first, and
+    only when every one is written are they renamed into place (a failure leaves none behind).
+    Files get the user's normal permissions (umask), like any file they save."""
+    pending: list[tuple[str, Path]] = []
     try:
-        fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=folder)
-    except OSError as exc:
-        raise OutputError(str(path), exc.strerror or str(exc)) from None
-    try:
-        with os.fdopen(fd, "wb") as out:
-            out.write(csv_bytes(frame))
-            os.fchmod(out.fileno(), _new_file_mode())
-        os.replace(tmp, path)
-    except OSError as exc:  # disk full, the target is a folder, …: the user's to fix, not a bug
-        Path(tmp).unlink(missing_ok=True)
-        raise OutputError(str(path), exc.strerror or str(exc)) from None
-    except BaseException:
-        Path(tmp).unlink(missing_ok=True)
+        for path, data in files.items():
+            path = Path(path)
+            folder = path.parent if str(path.parent) else Path(".")
+            if not folder.is_dir():
+                raise OutputError(str(path), f"folder {folder} does not exist")
+            try:
+                fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=folder)
+            except OSError as exc:
+                raise OutputError(str(path), exc.strerror or str(exc)) from None
+            pending.append((tmp, path))
+            with os.fdopen(fd, "wb") as out:
+                out.write(data)
+                os.fchmod(out.fileno(), _new_file_mode())
+        for tmp, path in pending:
+            os.replace(tmp, path)
+    except BaseException as exc:
+        for tmp, _ in pending:
+            Path(tmp).unlink(missing_ok=True)
+        if isinstance(exc, OSError):  # disk full, no permission: the user's to fix, not a bug
+            raise OutputError(str(pending[-1][1] if pending else ""), exc.strerror or str(exc)) from None
         raise
 
 
