@@ -261,7 +261,9 @@ def escalation(terms: PlanTerms) -> Escalation:
     earliest[terms.stage0] = 0
     free = ~terms.stage0 & (earliest <= T)
     grow = np.cumprod(np.tile(1.0 + terms.rp, (T, 1)).T, axis=1)
-    big = (terms.opening + terms.stage_fee.sum(axis=1))[:, None] * grow
+    # Every fee the loan could be charged: stage fees, and a card's late fee each month.
+    fees = terms.stage_fee.sum(axis=1)[:, None] + terms.late_fee[:, None] * np.arange(1, T + 1)[None, :]
+    big = (terms.opening[:, None] + fees) * grow
     watch = free.any(axis=1) | (terms.missed_cost > 0) | (terms.late_fee > 0)
     return Escalation(free, earliest, run, watch, np.maximum(big, 1.0))
 

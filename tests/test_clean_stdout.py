@@ -42,6 +42,10 @@ COMMANDS = {
     "compare": lambda tmp: ([THREE], f"Scenario: {TITLE}"),
     "targets": lambda tmp: ([THREE, "--lang", "en"], f"Scenario: {TITLE}"),
     "batch": lambda tmp: ([_batch_folder(tmp), "--out", tmp / "out"], f"2 scenarios → {tmp / 'out'}/"),
+    # Three lenders, each with an ask and disputable charges: a request and a dispute letter each,
+    # and the one-page plan, each as DOCX and PDF.
+    "letters": lambda tmp: ([THREE, "--out", tmp / "letters"], f"{(3 * 2 + 1) * 2} files written to {tmp / 'letters'}"),
+    "calendar": lambda tmp: ([THREE, "--out", tmp / "plan.ics"], f"Calendar written to {tmp / 'plan.ics'}"),
 }
 
 

@@ -280,7 +280,8 @@ def test_optimal_is_never_worse_than_a_rule_of_thumb_with_escalation(data):
     terms = optimal.ledger.terms
     for name, policy in POLICIES.items():
         rule = replay(terms, policy(terms, scenario))
-        assert optimal.ledger.weighted_cost <= rule.weighted_cost + 0.01, name
+        # Within the solver's tolerance (1e-6 relative on the LP it polishes with).
+        assert optimal.ledger.weighted_cost <= rule.weighted_cost + 0.01 + 1e-6 * rule.weighted_cost, name
     assert math.isfinite(optimal.ledger.weighted_cost)
     assert (optimal.ledger.overdue[:, 1:] >= 0).all() and SETTLED_BELOW > 0
 

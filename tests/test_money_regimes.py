@@ -72,7 +72,7 @@ def test_plans_keep_essentials_and_say_cleared_only_when_the_csv_owes_nothing(tm
     optimal = make_plan(scenario, time_limit=2.0, check_extra=False).ledger.weighted_cost
     for name, policy in POLICIES.items():
         rule = replay(terms, policy(terms, scenario))
-        assert optimal <= rule.weighted_cost + 0.01, name
+        assert optimal <= rule.weighted_cost + 0.01 + 1e-6 * rule.weighted_cost, name
         spent = rule.payments.sum(axis=0)
         assert (rule.cash[1:] >= terms.reserve - 1e-6).all(), name
         assert (spent >= 0).all()
