@@ -87,6 +87,12 @@ def plan_table(strategy: str, ledger: Ledger) -> pd.DataFrame:
 
 def write_csv(frame: pd.DataFrame, path: str | Path) -> None:
     """Write ``frame`` as UTF-8-with-BOM CSV, atomically (temp file + rename)."""
+    write_file(frame.to_csv(index=False, float_format="%.2f").encode("utf-8-sig"), path)
+
+
+def write_file(data: bytes, path: str | Path) -> None:
+    """Write ``data`` to ``path`` atomically: a temporary file in the same folder, renamed into
+    place, so a failed run leaves nothing behind (the file is created owner-only, 0600)."""
     path = Path(path)
     folder = path.parent if str(path.parent) else Path(".")
     if not folder.is_dir():
@@ -96,8 +102,8 @@ def write_csv(frame: pd.DataFrame, path: str | Path) -> None:
     except OSError as exc:
         raise OutputError(str(path), exc.strerror or str(exc)) from None
     try:
-        with os.fdopen(fd, "w", encoding="utf-8-sig", newline="") as out:
-            frame.to_csv(out, index=False, float_format="%.2f")
+        with os.fdopen(fd, "wb") as out:
+            out.write(data)
         os.replace(tmp, path)
     except BaseException:
         Path(tmp).unlink(missing_ok=True)
