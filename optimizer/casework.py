@@ -454,7 +454,6 @@ def _trailing_behind(overdue_row: np.ndarray) -> int:
 class _Segment(NamedTuple):
     """One stretch of months replayed on one set of terms."""
 
-    scenario: Scenario
     months: tuple[str, ...]
     names: tuple[str, ...]
     balance: np.ndarray  # (n, k+1)
@@ -502,7 +501,7 @@ def _advance(prev: Scenario, to: dt.date, payments: list, events: list[EventReco
             if ledger.balance[i, k] == 0:
                 cleared_at = int(np.nonzero(ledger.balance[i, 1:] == 0)[0][0])
                 closed[loan.name] = f"cleared {terms.months[cleared_at]}"
-        segment = _Segment(prev, terms.months, terms.names, ledger.balance, ledger.overdue)
+        segment = _Segment(terms.months, terms.names, ledger.balance, ledger.overdue)
     # Events up to ``to``: flags, agreements, settlements.
     for event in events:
         if _effective(event, base_start) > to or event.loan is None:
@@ -543,8 +542,10 @@ def _loan_after(loan: Loan, row: dict[str, Any], parts: np.ndarray, balance: flo
     if balance == 0:
         row["_cleared"] = True
         return
-    fen = _fen_split(np.asarray(parts, dtype=float), np.zeros(4, dtype=bool), round(balance * 100)) / 100
-    row["fees_owed"], row["penalty_owed"], row["interest_owed"], row["principal"] = (float(x) for x in fen)
+    owed_fen = math.floor(balance * 100 + 0.5)  # half up: a balance the ledger still counts is at least 1 fen
+    fen = _fen_split(np.asarray(parts, dtype=float), np.zeros(4, dtype=bool), owed_fen)
+    fen[int(np.argmax(parts))] += owed_fen - int(fen.sum())  # sub-fen noise: the parts add up to the balance
+    row["fees_owed"], row["penalty_owed"], row["interest_owed"], row["principal"] = (float(x) / 100 for x in fen)
     behind = _trailing_behind(overdue[1:])
     days = 30 * behind + (loan.days_overdue if behind == k and overdue[0] > 0 else 0)
     row["days_overdue"] = days

@@ -33,7 +33,7 @@ from optimizer.ledger import replay
 from optimizer.scenario import load_scenario, scenario_from_bytes
 from optimizer.terms import plan_terms
 
-from .conftest import ROOT, SCENARIOS, run_cli
+from .conftest import ROOT, SCENARIOS, SHIPPED, run_cli
 
 THREE = SCENARIOS / "three-overdue-loans.toml"
 LOANS = ("360借条", "京东金条", "速借小贷")
@@ -129,6 +129,38 @@ def test_replan_opens_at_the_ledger_replay_of_what_was_paid_to_the_fen(tmp_path,
     assert data.plans[-1].start_month == "2027-03" and done.version == 2
 
 
+@pytest.mark.parametrize("path", SHIPPED, ids=lambda p: p.stem)
+def test_every_shipped_scenario_replans_to_the_fen(tmp_path, db, path):
+    # Each loan paid its installment in month 1, half of it in month 2, nothing in month 3.
+    source = tmp_path / path.name
+    text = path.read_text(encoding="utf-8")
+    source.write_text(text + ("" if "[legal]" in text else '\n[legal]\nbasis = "claim"\n'), encoding="utf-8")
+    original = load_scenario(source)
+    original = original if original.legal.basis == "claim" else original.replace(legal={"basis": "claim"})
+    source.write_text(cw.scenario_toml(original), encoding="utf-8")
+    start = original.start
+    today = dt.date(start.year + (start.month + 2) // 12, (start.month + 2) % 12 + 1, 20)
+    paid = np.zeros((len(original.loans), 3))
+    with CaseFile(str(db)) as cf:
+        cw.new_case(cf, "shipped", source, "minimum", start)
+        for i, loan in enumerate(original.loans):
+            amount = round(max(loan.installment_amount, 100.0), 2)
+            for t, share in ((0, 1.0), (1, 0.5)):
+                part = round(amount * share, 2)
+                day = dt.date(start.year + (start.month + t - 1) // 12, (start.month + t - 1) % 12 + 1, 9)
+                cw.record_payment(cf, "shipped", loan.name, f"{part:.2f}", day.isoformat(), "", today)
+                paid[i, t] = part
+        state = cw.case_state(cf.load("shipped"), today)
+    ledger = replay(first_months(plan_terms(original), 3), paid)
+    owing = ledger.balance[:, 3] > 0
+    names = [name for name, keep in zip(ledger.terms.names, owing) if keep]
+    assert [loan.name for loan in state.scenario.loans] == names
+    assert np.abs(plan_terms(state.scenario).opening - ledger.balance[owing, 3]).max() <= 0.005
+    # Money goes on from month 4 of the original schedule (a step in April 2027 stays a step).
+    for field in ("income", "essentials"):
+        assert state.scenario.monthly(field)[:9] == original.monthly(field)[3:12]
+
+
 def test_on_the_legal_cap_the_replanned_scenario_states_the_lenders_claim(tmp_path, db):
     # Shipped scenario, planned on the legal cap (the default): the new scenario carries what the
     # lender claims (the original terms replayed on the claim), and the plan caps it like any scenario.
@@ -186,6 +218,28 @@ def test_events_set_stages_income_and_settlement(tmp_path, db):
     assert state.scenario.cash_on_hand == pytest.approx(1000 + 2 * 3300 + 800, abs=0.005)
     stages = {s.name: dict(s.stages) for s in state.loans}
     assert stages["速借小贷"]["reported"] == "2027-02" and stages["京东金条"]["sued"] == "2027-03"
+
+
+def test_an_acceleration_in_a_closed_month_splits_the_replay(tmp_path, db):
+    # 京东金条 accelerated on 2027-01-12: from January its whole balance is overdue, so it
+    # accrues more penalty than the same payments on the contract schedule.
+    source = claim_scenario(tmp_path)
+    today = dt.date(2027, 3, 12)
+    with CaseFile(str(db)) as cf:
+        cw.new_case(cf, "plain", source, "minimum", dt.date(2026, 12, 1))
+        cw.new_case(cf, "accel", source, "minimum", dt.date(2026, 12, 1))
+        for name in ("plain", "accel"):
+            record_three_months(cf, name, today)
+        cw.record_event(cf, "accel", "accelerated", "京东金条", "2027-01-12", {}, "", today)
+        plain = cw.case_state(cf.load("plain"), today)
+        accel = cw.case_state(cf.load("accel"), today)
+    owed = {s.name: s.owed for s in plain.loans}, {s.name: s.owed for s in accel.loans}
+    assert owed[1]["京东金条"] > owed[0]["京东金条"] + 10
+    assert owed[1]["360借条"] == owed[0]["360借条"] and owed[1]["速借小贷"] == owed[0]["速借小贷"]
+    loan = {loan.name: loan for loan in accel.scenario.loans}["京东金条"]
+    assert loan.accelerated and dict(next(s for s in accel.loans if s.name == "京东金条").stages)["accelerated"] == "2027-01"
+    # December was replayed on the contract terms in both cases: the same cash either way.
+    assert accel.scenario.cash_on_hand == plain.scenario.cash_on_hand
 
 
 def test_an_agreement_event_makes_every_later_plan_pay_that_installment_in_full_every_month(db):
