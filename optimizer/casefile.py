@@ -50,7 +50,15 @@ from typing import Any, NamedTuple
 
 import platformdirs
 
-from .errors import CaseExists, CaseNotFound, DatabaseBusy, DatabaseTooNew, DatabaseUnusable, UnsupportedDatabase
+from .errors import (
+    CaseExists,
+    CaseNotFound,
+    DatabaseBusy,
+    DatabaseTooNew,
+    DatabaseUnusable,
+    NoCaseFile,
+    UnsupportedDatabase,
+)
 
 ENV_DB = "DEBTPLAN_DB"
 ENV_TEST_HOLD = "DEBTPLAN_TEST_HOLD_WRITE"
@@ -130,13 +138,15 @@ class CaseRecord(NamedTuple):
 
 
 class ScenarioVersion(NamedTuple):
-    id: int
-    number: int
+    """A scenario as stored with a case (``id`` and ``number`` are given when it is stored)."""
+
     made_on: dt.date
     start_month: str  # YYYY-MM
     source: str  # "import" (a scenario file as given) or "replan" (the state on a day)
     origin: str  # the file imported, or what the re-plan was made from
     toml: str
+    id: int | None = None
+    number: int | None = None
 
 
 class PaymentRecord(NamedTuple):
@@ -157,14 +167,16 @@ class EventRecord(NamedTuple):
 
 
 class PlanRecord(NamedTuple):
-    id: int
-    version_id: int
+    """A plan made for a case (``id`` and ``version_id`` are given when it is stored)."""
+
     made_on: dt.date
     start_month: str
     strategy: str
     status: str
     parameters: dict[str, Any]
-    plan_csv: str
+    plan_csv: str  # the plan CSV's rows (as `debtplan solve --out` writes them, without the BOM)
+    id: int | None = None
+    version_id: int | None = None
 
 
 class CaseData(NamedTuple):
@@ -175,23 +187,6 @@ class CaseData(NamedTuple):
     payments: tuple[PaymentRecord, ...]  # by date, then as recorded
     events: tuple[EventRecord, ...]  # by date, then as recorded
     plans: tuple[PlanRecord, ...]  # as made
-
-
-class NewVersion(NamedTuple):
-    made_on: dt.date
-    start_month: str
-    source: str
-    origin: str
-    toml: str
-
-
-class NewPlan(NamedTuple):
-    made_on: dt.date
-    start_month: str
-    strategy: str
-    status: str
-    parameters: dict[str, Any]
-    plan_csv: str
 
 
 # ---- where the database is -----------------------------------------------------------------
@@ -226,9 +221,11 @@ class _Sqlite:
         self.url = url
         self.path = path
 
-    def connect(self) -> sqlite3.Connection:
+    def connect(self, create: bool) -> sqlite3.Connection:
         path = self.path
         folder = path.parent
+        if not create and not path.exists():
+            raise NoCaseFile(path=path)
         try:
             if not folder.exists():
                 folder.mkdir(parents=True, mode=0o700)
@@ -308,13 +305,17 @@ def _now() -> str:
 
 
 class CaseFile:
-    """One open case database. Use as a context manager, or call :meth:`close`."""
+    """One open case database. Use as a context manager, or call :meth:`close`.
 
-    def __init__(self, url: str | None = None):
+    ``create=False`` opens only a file that exists (:class:`NoCaseFile` otherwise), so a command
+    that only reads or adds to cases never leaves an empty database behind.
+    """
+
+    def __init__(self, url: str | None = None, create: bool = True):
         self.url = database_url(url)
         self._backend = _backend_for(self.url)
         self.path = self._backend.path
-        self._conn = self._backend.connect()
+        self._conn = self._backend.connect(create)
 
     def __enter__(self) -> CaseFile:
         return self
@@ -380,7 +381,7 @@ class CaseFile:
     def _load(conn: sqlite3.Connection, case: CaseRecord) -> CaseData:
         cid = (case.id,)
         versions = tuple(
-            ScenarioVersion(r[0], r[1], _day(r[2]), r[3], r[4], r[5], r[6])
+            ScenarioVersion(_day(r[2]), r[3], r[4], r[5], r[6], id=r[0], number=r[1])
             for r in conn.execute(
                 "SELECT id, number, made_on, start_month, source, origin, toml FROM scenario_versions "
                 "WHERE case_id = ? ORDER BY number", cid)
@@ -397,7 +398,7 @@ class CaseFile:
                 "ORDER BY happened_on, id", cid)
         )
         plans = tuple(
-            PlanRecord(r[0], r[1], _day(r[2]), r[3], r[4], r[5], json.loads(r[6]), r[7])
+            PlanRecord(_day(r[2]), r[3], r[4], r[5], json.loads(r[6]), r[7], id=r[0], version_id=r[1])
             for r in conn.execute(
                 "SELECT id, version_id, made_on, start_month, strategy, status, parameters, plan_csv FROM plans "
                 "WHERE case_id = ? ORDER BY id", cid)
@@ -406,7 +407,7 @@ class CaseFile:
 
     # ---- writes (each one transaction) ------------------------------------------------------
 
-    def create_case(self, name: str, created_on: dt.date, version: NewVersion, plan: NewPlan | None) -> CaseRecord:
+    def create_case(self, name: str, created_on: dt.date, version: ScenarioVersion, plan: PlanRecord | None) -> CaseRecord:
         """A new case with its first scenario version (and the plan made from it)."""
         with self._write() as conn:
             if conn.execute("SELECT 1 FROM cases WHERE name = ?", (name,)).fetchone():
@@ -416,13 +417,13 @@ class CaseFile:
             self._insert_version(conn, case_id, version, plan)
         return CaseRecord(case_id, name, created_on)
 
-    def add_version(self, case: CaseRecord, version: NewVersion, plan: NewPlan | None) -> int:
+    def add_version(self, case: CaseRecord, version: ScenarioVersion, plan: PlanRecord | None) -> int:
         """Store a scenario version (and the plan made from it); returns its number."""
         with self._write() as conn:
             return self._insert_version(conn, case.id, version, plan)
 
     @staticmethod
-    def _insert_version(conn: sqlite3.Connection, case_id: int, version: NewVersion, plan: NewPlan | None) -> int:
+    def _insert_version(conn: sqlite3.Connection, case_id: int, version: ScenarioVersion, plan: PlanRecord | None) -> int:
         number = conn.execute("SELECT COALESCE(MAX(number), 0) + 1 FROM scenario_versions WHERE case_id = ?",
                               (case_id,)).fetchone()[0]
         version_id = conn.execute(

@@ -68,7 +68,7 @@ import pandas as pd
 import tomli_w
 from pydantic import ValidationError
 
-from .casefile import CaseData, CaseFile, CaseRecord, EventRecord, NewPlan, NewVersion, PlanRecord
+from .casefile import CaseData, CaseFile, CaseRecord, EventRecord, PlanRecord, ScenarioVersion
 from .errors import (
     AgreementOver,
     AmbiguousLender,
@@ -300,16 +300,30 @@ def _settled_on(data: CaseData, loan: str) -> dt.date | None:
 # ---- recording (each one transaction in the case file) --------------------------------------
 
 
-def new_case(cf: CaseFile, name: str, scenario_path: str | Path, strategy: str, today: dt.date):
-    """Import a scenario file as a new case and make its first plan; returns (case, scenario, plan)."""
+class Import(NamedTuple):
+    """A scenario file read and checked for a new case, before anything is written."""
+
+    name: str
+    scenario: Scenario
+    text: str  # the file as given, stored verbatim
+    origin: str
+
+
+def read_import(name: str, scenario_path: str | Path) -> Import:
+    """Check the case name and the scenario file (one-line errors), writing nothing."""
     name = check_case_name(name)
     scenario = load_scenario(scenario_path)
     text = Path(scenario_path).read_bytes().decode("utf-8-sig")
-    result = make_plan(scenario, strategy)
-    version = NewVersion(today, _label(scenario.start), "import", Path(scenario_path).name, text)
-    plan = None if result.check_problems else _new_plan(result, scenario, today)
-    case = cf.create_case(name, today, version, plan)
-    return case, scenario, result
+    return Import(name, scenario, text, Path(scenario_path).name)
+
+
+def new_case(cf: CaseFile, new: Import, strategy: str, today: dt.date) -> tuple[CaseRecord, PlanResult]:
+    """Store a checked scenario (:func:`read_import`) as a new case with its first plan."""
+    result = make_plan(new.scenario, strategy)
+    version = ScenarioVersion(today, _label(new.scenario.start), "import", new.origin, new.text)
+    plan = None if result.check_problems else _new_plan(result, new.scenario, today)
+    case = cf.create_case(new.name, today, version, plan)
+    return case, result
 
 
 def record_payment(cf: CaseFile, name: str, lender: str, amount: str, day: str | None, note: str,
@@ -351,7 +365,7 @@ def record_event(cf: CaseFile, name: str, kind: str, loan_text: str | None, day:
     return data.case, loan, happened_on
 
 
-def _new_plan(result: PlanResult, scenario: Scenario, today: dt.date) -> NewPlan:
+def _new_plan(result: PlanResult, scenario: Scenario, today: dt.date) -> PlanRecord:
     summary = summarize(result)
     csv = plan_table(result.strategy, result.ledger).to_csv(index=False, float_format="%.2f")
     parameters = {
@@ -362,7 +376,7 @@ def _new_plan(result: PlanResult, scenario: Scenario, today: dt.date) -> NewPlan
         "debt_free": summary.debt_free_month,
         "left_at_horizon": round(summary.left_at_horizon, 2),
     }
-    return NewPlan(today, _label(scenario.start), result.strategy, result.status.value, parameters, csv)
+    return PlanRecord(today, _label(scenario.start), result.strategy, result.status.value, parameters, csv)
 
 
 class Replan(NamedTuple):
@@ -383,7 +397,7 @@ def replan(cf: CaseFile, name: str, today: dt.date, strategy: str = "optimal", h
         return Replan(state, result, None)
     header = (f"debtplan case '{data.case.name}': the state on {today.isoformat()} "
               f"(scenario v{base_version(data).number}, {len(data.payments)} payments, {len(data.events)} events)")
-    version = NewVersion(today, _label(scenario.start), "replan", header, scenario_toml(scenario, header))
+    version = ScenarioVersion(today, _label(scenario.start), "replan", header, scenario_toml(scenario, header))
     number = cf.add_version(data.case, version, _new_plan(result, scenario, today))
     return Replan(state._replace(scenario=scenario), result, number)
 

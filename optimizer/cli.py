@@ -283,10 +283,11 @@ def _today(args: argparse.Namespace) -> dt.date:
     return parse_day(args.today, "--today") if args.today else dt.date.today()
 
 
-def _open_casefile(args: argparse.Namespace):
+def _open_casefile(args: argparse.Namespace, create: bool = False):
+    """The case file; only ``case new`` creates one, so a mistyped --db leaves nothing behind."""
     from .casefile import CaseFile
 
-    return CaseFile(args.db)
+    return CaseFile(args.db, create=create)
 
 
 def _print_state(state) -> None:
@@ -313,11 +314,13 @@ def _print_state(state) -> None:
 
 
 def cmd_case_new(args: argparse.Namespace) -> int:
-    from .casework import new_case
+    from .casework import new_case, read_import
 
     today = _today(args)
-    with _open_casefile(args) as cf:
-        case, scenario, result = new_case(cf, args.name, args.source, args.strategy, today)
+    imported = read_import(args.name, args.source)
+    scenario = imported.scenario
+    with _open_casefile(args, create=True) as cf:
+        case, result = new_case(cf, imported, args.strategy, today)
         owed = sum(loan.total_owed for loan in scenario.loans)
         print(f"Case '{case.name}' created in {cf.path} from {args.source}: {len(scenario.loans)} loans, "
               f"{yuan(owed)} owed, planned from {scenario.start:%Y-%m}.")

@@ -106,6 +106,10 @@ class DatabaseUnusable(CaseFileError):
     template = "{path}: cannot be used as a case file: {problem}"
 
 
+class NoCaseFile(CaseFileError):
+    template = "{path}: no case file here yet; create the first case with: debtplan case new NAME --from SCENARIO"
+
+
 class DatabaseTooNew(CaseFileError):
     template = ("{path}: written by a newer debtplan (case-file schema {found}; this version knows up to "
                 "{known}); upgrade debtplan, nothing was changed")

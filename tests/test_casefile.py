@@ -97,7 +97,7 @@ def test_replan_opens_at_the_ledger_replay_of_what_was_paid_to_the_fen(tmp_path,
     original = load_scenario(source)
     today = dt.date(2027, 3, 12)
     with CaseFile(str(db)) as cf:
-        cw.new_case(cf, "round trip", source, "optimal", dt.date(2026, 12, 1))
+        cw.new_case(cf, cw.read_import("round trip", source), "optimal", dt.date(2026, 12, 1))
         paid = record_three_months(cf, "round trip", today)
         done = cw.replan(cf, "round trip", today)
         new, data = stored_scenario(cf, "round trip")
@@ -142,7 +142,7 @@ def test_every_shipped_scenario_replans_to_the_fen(tmp_path, db, path):
     today = dt.date(start.year + (start.month + 2) // 12, (start.month + 2) % 12 + 1, 20)
     paid = np.zeros((len(original.loans), 3))
     with CaseFile(str(db)) as cf:
-        cw.new_case(cf, "shipped", source, "minimum", start)
+        cw.new_case(cf, cw.read_import("shipped", source), "minimum", start)
         for i, loan in enumerate(original.loans):
             amount = round(max(loan.installment_amount, 100.0), 2)
             for t, share in ((0, 1.0), (1, 0.5)):
@@ -166,7 +166,7 @@ def test_on_the_legal_cap_the_replanned_scenario_states_the_lenders_claim(tmp_pa
     # lender claims (the original terms replayed on the claim), and the plan caps it like any scenario.
     today = dt.date(2027, 3, 12)
     with CaseFile(str(db)) as cf:
-        cw.new_case(cf, "cap", THREE, "optimal", dt.date(2026, 12, 1))
+        cw.new_case(cf, cw.read_import("cap", THREE), "optimal", dt.date(2026, 12, 1))
         paid = record_three_months(cf, "cap", today)
         cw.replan(cf, "cap", today)
         new, _ = stored_scenario(cf, "cap")
@@ -183,7 +183,7 @@ def test_on_the_legal_cap_the_replanned_scenario_states_the_lenders_claim(tmp_pa
 def test_a_loan_paid_off_leaves_the_replan_and_its_payments_count(tmp_path, db):
     today = dt.date(2027, 2, 3)
     with CaseFile(str(db)) as cf:
-        cw.new_case(cf, "clear", claim_scenario(tmp_path), "optimal", dt.date(2026, 12, 1))
+        cw.new_case(cf, cw.read_import("clear", claim_scenario(tmp_path)), "optimal", dt.date(2026, 12, 1))
         # 速借小贷 owes 3,500 now; with December's interest (36.5 %/12 on 3,500) and penalty (half
         # that rate on the ~2,550 overdue) it owes about 3,645, so ¥3,700 clears it with some to spare.
         cw.record_payment(cf, "clear", "速借小贷", "3700", "2026-12-15", "", today)
@@ -199,7 +199,7 @@ def test_a_loan_paid_off_leaves_the_replan_and_its_payments_count(tmp_path, db):
 def test_events_set_stages_income_and_settlement(tmp_path, db):
     today = dt.date(2027, 3, 20)
     with CaseFile(str(db)) as cf:
-        cw.new_case(cf, "events", THREE, "optimal", dt.date(2026, 12, 1))
+        cw.new_case(cf, cw.read_import("events", THREE), "optimal", dt.date(2026, 12, 1))
         cw.record_event(cf, "events", "credit-reported", "速借小贷", "2027-02-03", {}, "", today)
         cw.record_event(cf, "events", "lawsuit", "京东科技", "2027-03-02", {}, "", today)  # by lender
         cw.record_event(cf, "events", "income", None, "2027-02-01",
@@ -226,8 +226,8 @@ def test_an_acceleration_in_a_closed_month_splits_the_replay(tmp_path, db):
     source = claim_scenario(tmp_path)
     today = dt.date(2027, 3, 12)
     with CaseFile(str(db)) as cf:
-        cw.new_case(cf, "plain", source, "minimum", dt.date(2026, 12, 1))
-        cw.new_case(cf, "accel", source, "minimum", dt.date(2026, 12, 1))
+        cw.new_case(cf, cw.read_import("plain", source), "minimum", dt.date(2026, 12, 1))
+        cw.new_case(cf, cw.read_import("accel", source), "minimum", dt.date(2026, 12, 1))
         for name in ("plain", "accel"):
             record_three_months(cf, name, today)
         cw.record_event(cf, "accel", "accelerated", "京东金条", "2027-01-12", {}, "", today)
@@ -246,7 +246,7 @@ def test_an_agreement_event_makes_every_later_plan_pay_that_installment_in_full_
     monthly, months, first = 700.0, 20, dt.date(2027, 1, 1)
     agreed = {f"{m.year}-{m.month:02d}" for m in (dt.date(2027 + (k // 12), 1 + k % 12, 1) for k in range(months))}
     with CaseFile(str(db)) as cf:
-        cw.new_case(cf, "deal", THREE, "optimal", dt.date(2026, 12, 1))
+        cw.new_case(cf, cw.read_import("deal", THREE), "optimal", dt.date(2026, 12, 1))
         terms = cw.event_terms("agreement", dt.date(2026, 12, 5), monthly="700", months=months, first="2027-01")
         cw.record_event(cf, "deal", "agreement", "京东金条", "2026-12-05", terms, "", dt.date(2026, 12, 5))
         cw.replan(cf, "deal", dt.date(2026, 12, 5))
@@ -271,7 +271,7 @@ def test_an_agreement_event_makes_every_later_plan_pay_that_installment_in_full_
 
 def test_an_ended_agreement_is_dropped_and_a_missed_installment_is_flagged(db):
     with CaseFile(str(db)) as cf:
-        cw.new_case(cf, "ends", THREE, "optimal", dt.date(2026, 12, 1))
+        cw.new_case(cf, cw.read_import("ends", THREE), "optimal", dt.date(2026, 12, 1))
         terms = cw.event_terms("agreement", dt.date(2026, 12, 5), monthly="700", months=2, first="2027-01")
         cw.record_event(cf, "ends", "agreement", "京东金条", "2026-12-05", terms, "", dt.date(2026, 12, 5))
         cw.record_payment(cf, "ends", "京东金条", "700", "2027-01-20", "", dt.date(2027, 3, 10))
@@ -291,7 +291,7 @@ def test_an_ended_agreement_is_dropped_and_a_missed_installment_is_flagged(db):
 def test_actual_against_plan_per_month_and_lender(db):
     today = dt.date(2027, 3, 12)
     with CaseFile(str(db)) as cf:
-        cw.new_case(cf, "drift", THREE, "optimal", dt.date(2026, 12, 1))
+        cw.new_case(cf, cw.read_import("drift", THREE), "optimal", dt.date(2026, 12, 1))
         record_three_months(cf, "drift", today)
         cw.record_payment(cf, "drift", "360借条", "1000", "2027-03-05", "", today)
         cw.record_event(cf, "drift", "credit-reported", "速借小贷", "2027-02-03", {}, "", today)
@@ -322,13 +322,13 @@ def test_caseload_puts_the_case_that_needs_a_call_first(db):
     today = dt.date(2027, 3, 10)
     with CaseFile(str(db)) as cf:
         # A broken agreement, a new lawsuit, and a client who paid exactly what the plan said.
-        cw.new_case(cf, "A 张", THREE, "optimal", dt.date(2026, 12, 1))
+        cw.new_case(cf, cw.read_import("A 张", THREE), "optimal", dt.date(2026, 12, 1))
         terms = cw.event_terms("agreement", dt.date(2026, 12, 5), monthly="700", months=20, first="2027-01")
         cw.record_event(cf, "A 张", "agreement", "京东金条", "2026-12-05", terms, "", today)
         cw.record_payment(cf, "A 张", "京东金条", "700", "2027-01-15", "", today)
-        cw.new_case(cf, "B 李", SCENARIOS / "private-loan-over-cap.toml", "optimal", dt.date(2026, 12, 1))
+        cw.new_case(cf, cw.read_import("B 李", SCENARIOS / "private-loan-over-cap.toml"), "optimal", dt.date(2026, 12, 1))
         cw.record_event(cf, "B 李", "enforcement", "私人借款", "2027-02-20", {}, "", today)
-        cw.new_case(cf, "C 王", SCENARIOS / "full-balance-demanded.toml", "optimal", dt.date(2026, 12, 1))
+        cw.new_case(cf, cw.read_import("C 王", SCENARIOS / "full-balance-demanded.toml"), "optimal", dt.date(2026, 12, 1))
         plan = pd.read_csv(io.StringIO(cf.load("C 王").plans[0].plan_csv), dtype={"month": str})
         for month in ("2026-12", "2027-01", "2027-02", "2027-03"):
             amount = float(plan.loc[plan["month"] == month, "payment"].sum())
@@ -364,7 +364,7 @@ def _checks(path: Path) -> tuple[list, list]:
 
 def test_killing_a_writer_mid_payment_leaves_the_file_consistent(tmp_path, db):
     with CaseFile(str(db)) as cf:
-        cw.new_case(cf, "kill", THREE, "optimal", dt.date(2026, 12, 1))
+        cw.new_case(cf, cw.read_import("kill", THREE), "optimal", dt.date(2026, 12, 1))
         cw.record_payment(cf, "kill", "360借条", "1000", "2026-12-10", "", dt.date(2027, 1, 5))
     before = _payments(db)
     marker = tmp_path / "in-transaction"
@@ -396,7 +396,7 @@ def test_a_writer_killed_at_any_moment_leaves_whole_payments_only(tmp_path, db):
     # Payments of 0.01, 0.02, … in a loop, one transaction each; killed at an arbitrary moment, the
     # file holds exactly the first n of them, none half-written.
     with CaseFile(str(db)) as cf:
-        cw.new_case(cf, "loop", THREE, "minimum", dt.date(2026, 12, 1))
+        cw.new_case(cf, cw.read_import("loop", THREE), "minimum", dt.date(2026, 12, 1))
     code = (
         "import sys, datetime as dt\n"
         "from optimizer.casefile import CaseFile\n"
@@ -468,7 +468,7 @@ def _mode(path: Path) -> int:
 
 def test_the_case_file_is_owner_only(tmp_path, db):
     with CaseFile(f"sqlite:///{db}") as cf:
-        cw.new_case(cf, "perm", THREE, "minimum", dt.date(2026, 12, 1))
+        cw.new_case(cf, cw.read_import("perm", THREE), "minimum", dt.date(2026, 12, 1))
         cw.record_payment(cf, "perm", "360借条", "100", "2026-12-02", "", dt.date(2026, 12, 3))
         assert _mode(db) == 0o600 and _mode(db.parent) == 0o700
         wal, shm = Path(f"{db}-wal"), Path(f"{db}-shm")
@@ -486,9 +486,9 @@ def test_deleting_a_case_removes_it_from_the_file(tmp_path, db):
     secret = tmp_path / "secret.toml"
     secret.write_text(THREE.read_text(encoding="utf-8").replace("速借小贷", "秘密速贷XYZ"), encoding="utf-8")
     with CaseFile(str(db)) as cf:
-        cw.new_case(cf, "秘密客户QQQ", secret, "minimum", dt.date(2026, 12, 1))
+        cw.new_case(cf, cw.read_import("秘密客户QQQ", secret), "minimum", dt.date(2026, 12, 1))
         cw.record_payment(cf, "秘密客户QQQ", "秘密速贷XYZ", "321.09", "2026-12-02", "收据秘密777", dt.date(2026, 12, 3))
-        cw.new_case(cf, "other", THREE, "minimum", dt.date(2026, 12, 1))
+        cw.new_case(cf, cw.read_import("other", THREE), "minimum", dt.date(2026, 12, 1))
         files = [db, Path(f"{db}-wal")]
         assert any("秘密速贷XYZ".encode() in f.read_bytes() for f in files)
         cf.delete_case("秘密客户QQQ")
@@ -503,7 +503,7 @@ def test_deleting_a_case_removes_it_from_the_file(tmp_path, db):
 
 def test_backup_is_a_complete_consistent_copy(tmp_path, db):
     with CaseFile(str(db)) as cf:
-        cw.new_case(cf, "b", THREE, "minimum", dt.date(2026, 12, 1))
+        cw.new_case(cf, cw.read_import("b", THREE), "minimum", dt.date(2026, 12, 1))
         cw.record_payment(cf, "b", "360借条", "100", "2026-12-02", "", dt.date(2026, 12, 3))
         out = cf.backup(tmp_path / "copy.db")
     assert not Path(f"{out}-wal").exists()
@@ -527,14 +527,14 @@ def test_database_urls(tmp_path):
 
 def test_input_is_checked_like_the_scenario_loader(db):
     with CaseFile(str(db)) as cf:
-        cw.new_case(cf, "x", THREE, "minimum", dt.date(2026, 12, 1))
+        cw.new_case(cf, cw.read_import("x", THREE), "minimum", dt.date(2026, 12, 1))
         for bad in ("0", "-5", "12.345", "abc", "", "1.2.3", "nan", "inf", "200000000"):
             with pytest.raises(BadAmount):
                 cw.record_payment(cf, "x", "360借条", bad, None, "", dt.date(2027, 1, 5))
         with pytest.raises(DateBeforeCase):
             cw.record_payment(cf, "x", "360借条", "100", "2026-11-30", "", dt.date(2027, 1, 5))
         with pytest.raises(CaseExists):
-            cw.new_case(cf, "x", THREE, "minimum", dt.date(2026, 12, 1))
+            cw.new_case(cf, cw.read_import("x", THREE), "minimum", dt.date(2026, 12, 1))
         assert cf.load("x").payments == ()
         assert cw.parse_amount("¥1,200.5") == 120050
 
@@ -573,6 +573,17 @@ def test_bad_input_is_one_line_exit_2_and_nothing_written(template_db, tmp_path,
     assert len(lines) == 1 and words in lines[0], done.stderr
     assert "Traceback" not in done.stderr
     assert db.read_bytes() == before and not Path(f"{db}-wal").exists()
+
+
+def test_only_case_new_creates_a_case_file(tmp_path):
+    nope = tmp_path / "nope" / "cases.db"
+    for args in (("pay", "c", "360借条", "100"), ("status",), ("event", "c", "lawsuit", "360借条"),
+                 ("backup", "--out", tmp_path / "b.db")):
+        done = run_cli("case", *args, "--db", nope)
+        assert done.returncode == 2 and "no case file here yet" in done.stderr, (args, done.stderr)
+    done = run_cli("case", "new", "c", "--from", tmp_path / "missing.toml", "--db", nope)
+    assert done.returncode == 2 and "missing.toml: no such file" in done.stderr
+    assert not nope.parent.exists() and not (tmp_path / "b.db").exists()
 
 
 @pytest.fixture(scope="module")
