@@ -238,7 +238,11 @@ class _Sqlite:
             info = path.stat()
             if not stat.S_ISREG(info.st_mode):
                 raise DatabaseUnusable(path=path, problem="not a file")
-            if info.st_mode & 0o077 and info.st_uid == os.getuid():
+            if info.st_size:
+                with path.open("rb") as head:
+                    if head.read(16) != b"SQLite format 3\x00":  # checked before anything touches it
+                        raise DatabaseUnusable(path=path, problem="not a SQLite database (is --db the right file?)")
+            if info.st_mode & 0o077 and info.st_uid == getattr(os, "getuid", lambda: -1)():
                 path.chmod(0o600)  # a case file is nobody else's business
         except OSError as exc:
             raise DatabaseUnusable(path=path, problem=exc.strerror or str(exc)) from None

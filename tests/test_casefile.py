@@ -25,6 +25,7 @@ from optimizer.errors import (
     BadAmount,
     CaseExists,
     DatabaseTooNew,
+    DatabaseUnusable,
     DateBeforeCase,
     LoanSettled,
     UnsupportedDatabase,
@@ -523,6 +524,13 @@ def test_database_urls(tmp_path):
     assert not any(tmp_path.glob("office*"))
     with CaseFile(None) as cf:  # DEBTPLAN_DB (set by the fixture)
         assert cf.path == tmp_path / "default" / "cases.db"
+    # A file that is not a case file is refused and left as it was (not even its mode changes).
+    scenario = tmp_path / "scenario.toml"
+    scenario.write_bytes(THREE.read_bytes())
+    scenario.chmod(0o644)
+    with pytest.raises(DatabaseUnusable, match="not a SQLite database"):
+        CaseFile(str(scenario))
+    assert scenario.read_bytes() == THREE.read_bytes() and _mode(scenario) == 0o644
 
 
 def test_input_is_checked_like_the_scenario_loader(db):
@@ -602,39 +610,39 @@ def test_a_counsellors_day_from_the_command_line(tmp_path, monkeypatch):
     monkeypatch.setenv("HOME", str(home))
     monkeypatch.setenv("XDG_DATA_HOME", str(home / ".local" / "share"))
     monkeypatch.delenv("DEBTPLAN_DB")
-    if True:
-        def cli(*args):
-            done = run_cli("case", *args)
-            assert done.returncode in (0, 1), (args, done.stderr)
-            return done.stdout
 
-        cli("new", "张三", "--from", THREE, "--today", "2026-12-01")
-        cli("new", "李四", "--from", SCENARIOS / "income-too-low.toml", "--today", "2026-12-01")
-        cli("new", "王五", "--from", SCENARIOS / "full-balance-demanded.toml", "--today", "2026-12-01")
-        for month in ("2026-12", "2027-01", "2027-02"):
-            cli("pay", "张三", "360数科", "3300", "--date", f"{month}-10", "--today", "2027-03-05")
-            cli("pay", "王五", "招联消费贷", "3500", "--date", f"{month}-08", "--today", "2027-03-05")
-        cli("pay", "李四", "借呗", "1500", "--date", "2026-12-15", "--today", "2027-03-05")
-        cli("event", "李四", "agreement", "分期乐", "--monthly", "500", "--months", "24", "--first", "2027-03",
-            "--date", "2027-02-20", "--today", "2027-03-05")
-        cli("event", "李四", "lawsuit", "借呗", "--date", "2027-02-25", "--today", "2027-03-05")
-        for name in ("张三", "李四", "王五"):
-            assert "Stored as scenario v2" in cli("replan", name, "--today", "2027-03-05")
-        caseload = cli("status", "--today", "2027-03-05")
-        assert "3 case(s)" in caseload
-        first = caseload.split("\n 1. ")[1].splitlines()[0]
-        assert first.startswith("CALL 李四")
-        assert "借呗: lawsuit on 2027-02-25" in caseload
-        for name in ("张三", "李四", "王五"):
-            out = tmp_path / "export" / name
-            cli("export", name, "--out", out, "--today", "2027-03-05")
-            today = load_scenario(out / "scenario-today.toml")
-            assert today.start == dt.date(2027, 3, 1)
-            assert (out / "scenario-v1-import.toml").read_bytes() == {
-                "张三": THREE, "李四": SCENARIOS / "income-too-low.toml",
-                "王五": SCENARIOS / "full-balance-demanded.toml"}[name].read_bytes()
-            payments = pd.read_csv(out / "payments.csv", encoding="utf-8-sig")
-            assert len(payments) == {"张三": 3, "李四": 1, "王五": 3}[name]
-            assert (out / "actual-vs-plan.csv").exists() and (out / "plans.csv").exists()
-        db = home / ".local" / "share" / "debtplan" / "cases.db"
-        assert _mode(db) == 0o600 and _mode(db.parent) == 0o700
+    def cli(*args):
+        done = run_cli("case", *args)
+        assert done.returncode in (0, 1), (args, done.stderr)
+        return done.stdout
+
+    cli("new", "张三", "--from", THREE, "--today", "2026-12-01")
+    cli("new", "李四", "--from", SCENARIOS / "income-too-low.toml", "--today", "2026-12-01")
+    cli("new", "王五", "--from", SCENARIOS / "full-balance-demanded.toml", "--today", "2026-12-01")
+    for month in ("2026-12", "2027-01", "2027-02"):
+        cli("pay", "张三", "360数科", "3300", "--date", f"{month}-10", "--today", "2027-03-05")
+        cli("pay", "王五", "招联消费贷", "3500", "--date", f"{month}-08", "--today", "2027-03-05")
+    cli("pay", "李四", "借呗", "1500", "--date", "2026-12-15", "--today", "2027-03-05")
+    cli("event", "李四", "agreement", "分期乐", "--monthly", "500", "--months", "24", "--first", "2027-03",
+        "--date", "2027-02-20", "--today", "2027-03-05")
+    cli("event", "李四", "lawsuit", "借呗", "--date", "2027-02-25", "--today", "2027-03-05")
+    for name in ("张三", "李四", "王五"):
+        assert "Stored as scenario v2" in cli("replan", name, "--today", "2027-03-05")
+    caseload = cli("status", "--today", "2027-03-05")
+    assert "3 case(s)" in caseload
+    first = caseload.split("\n 1. ")[1].splitlines()[0]
+    assert first.startswith("CALL 李四")
+    assert "借呗: lawsuit on 2027-02-25" in caseload
+    for name in ("张三", "李四", "王五"):
+        out = tmp_path / "export" / name
+        cli("export", name, "--out", out, "--today", "2027-03-05")
+        today = load_scenario(out / "scenario-today.toml")
+        assert today.start == dt.date(2027, 3, 1)
+        assert (out / "scenario-v1-import.toml").read_bytes() == {
+            "张三": THREE, "李四": SCENARIOS / "income-too-low.toml",
+            "王五": SCENARIOS / "full-balance-demanded.toml"}[name].read_bytes()
+        payments = pd.read_csv(out / "payments.csv", encoding="utf-8-sig")
+        assert len(payments) == {"张三": 3, "李四": 1, "王五": 3}[name]
+        assert (out / "actual-vs-plan.csv").exists() and (out / "plans.csv").exists()
+    db = home / ".local" / "share" / "debtplan" / "cases.db"
+    assert _mode(db) == 0o600 and _mode(db.parent) == 0o700
