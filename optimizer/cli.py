@@ -603,6 +603,12 @@ def main(argv: list[str] | None = None) -> int:
     except KeyboardInterrupt:
         print("interrupted; nothing was written", file=sys.stderr)
         return 130
+    except BrokenPipeError:
+        # The reader stopped early (`debtplan compare … | head -1`): what it wanted was printed.
+        # Point stdout at the null device so the flush at exit cannot fail again, and exit as a
+        # process stopped by SIGPIPE would, without a traceback.
+        os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
+        return 141
 
 
 if __name__ == "__main__":
