@@ -17,6 +17,15 @@ month), every payment recorded, every event recorded. Rules:
   from the lender's statement, and the plan then applies the scenario's basis (the legal cap, by
   default) to it like to any scenario. Replaying on capped terms and capping again would strike
   the disputable charges twice.
+* Months that have happened are facts: their replay predicts no escalation (no report, suit,
+  enforcement or acceleration by days overdue, so no court fee either); stages come from the
+  events recorded. The one rule that still applies is an installment agreement's own: an agreed
+  installment not paid in full voids it (the engine's rule, DOMAIN.md §6), the loan is then
+  accelerated and the lender's whole claim stands; a settlement not paid by its month lapses the
+  same way. If the lender keeps the agreement after all, recording it again restores it.
+* Under an agreement the ledger follows the agreement (its schedule, no interest); the scenario
+  still states the lender's underlying claim, replayed from the same payments without the
+  agreement, which is what stands if it falls. An agreement paid in full closes the loan.
 * Events that change the terms the ledger replays (an **agreement**, an **acceleration**) split
   the replay: the months before the event's month are replayed on the old terms, the state at the
   start of that month becomes a scenario carrying the event, and the replay goes on from there.
@@ -89,7 +98,7 @@ from .ledger import SETTLED_BELOW, replay
 from .planner import make_plan, summarize
 from .scenario import Agreement, Loan, Scenario, add_months, load_scenario, month_index, scenario_from_bytes, scenario_from_dict
 from .solve import PlanResult
-from .terms import plan_terms
+from .terms import ACCELERATED, NEVER, PlanTerms, plan_terms
 
 MAX_AMOUNT = Decimal(100_000_000)
 
@@ -416,6 +425,7 @@ class LoanStatus(NamedTuple):
     stages: tuple[tuple[str, str], ...]  # (stage, since: YYYY-MM, or "before YYYY-MM" for the imported flags)
     agreement: Agreement | None
     closed: str | None  # "cleared 2027-02" / "settled 2027-03"
+    agreed_left: float | None = None  # under an agreement: what it still asks for in all
 
 
 class CaseState(NamedTuple):
@@ -474,8 +484,32 @@ class _Segment(NamedTuple):
     overdue: np.ndarray  # (n, k+1)
 
 
+class _Trail:
+    """What the replay learns on the way, across segments."""
+
+    def __init__(self) -> None:
+        self.notes: list[str] = []
+        self.closed: dict[str, str] = {}  # loan -> "cleared 2027-02" / "settled 2027-03"
+        self.stages: dict[str, list[tuple[str, str]]] = {}  # stages the replay itself found (a voided agreement)
+        self.deal_dropped: dict[str, dt.date] = {}  # loan -> last month of an agreement that fell
+
+
+def _past(terms: PlanTerms) -> PlanTerms:
+    """Terms for months that have happened: stages come from the events recorded, not from the
+    escalation path's predictions; only an installment agreement's own rule (a missed installment
+    voids it and the rest is demanded at once) still applies."""
+    stage_days = np.full_like(terms.stage_days, NEVER)
+    agreed = terms.agreed.any(axis=1)
+    stage_days[agreed, ACCELERATED] = terms.stage_days[agreed, ACCELERATED]
+    return terms._replace(stage_days=stage_days, enforcement_months=np.full_like(terms.enforcement_months, NEVER))
+
+
+def _first_zero(balance_row: np.ndarray, months: tuple[str, ...]) -> str:
+    return months[int(np.nonzero(balance_row[1:] == 0)[0][0])]
+
+
 def _advance(prev: Scenario, to: dt.date, payments: list, events: list[EventRecord], base_start: dt.date,
-             notes: list[str], closed: dict[str, str]) -> tuple[Scenario | None, _Segment | None]:
+             trail: _Trail) -> tuple[Scenario | None, _Segment | None]:
     """Replay ``prev`` from its start to month ``to`` with the payments recorded, and return the
     scenario at the start of ``to`` with the events up to it applied (see the module docstring)."""
     k = month_index(prev.start, to)
@@ -484,7 +518,7 @@ def _advance(prev: Scenario, to: dt.date, payments: list, events: list[EventReco
     segment = None
     if k > 0:
         claim = prev.replace(horizon_months=k, legal=prev.legal.model_copy(update={"basis": "claim"}))
-        terms = plan_terms(claim)
+        terms = _past(plan_terms(claim))
         index = {name: i for i, name in enumerate(terms.names)}
         fen = np.zeros((terms.n_loans, k), dtype=np.int64)
         elsewhere = 0
@@ -495,30 +529,43 @@ def _advance(prev: Scenario, to: dt.date, payments: list, events: list[EventReco
                     fen[index[p.loan], t] += round(p.amount * 100)
                 else:
                     elsewhere += round(p.amount * 100)
-                    notes.append(f"{p.paid_on}: ¥{p.amount:,.2f} paid to {p.loan} after it was "
-                                 f"{closed.get(p.loan, 'closed')}; ask the lender to refund it")
+                    trail.notes.append(f"{p.paid_on}: ¥{p.amount:,.2f} paid to {p.loan} after it was "
+                                       f"{trail.closed.get(p.loan, 'closed')}; ask the lender to refund it")
         paid = fen / 100
         ledger = replay(terms, paid)
+        # Under an agreement the ledger follows the agreement; the lender's underlying claim (what
+        # stands if the agreement falls) is the same payments on the loan's own terms.
+        if any(loan.agreement is not None for loan in claim.loans):
+            bare = claim.model_copy(update={"loans": tuple(loan.model_copy(update={"agreement": None})
+                                                           for loan in claim.loans)})
+            underlying = replay(_past(plan_terms(bare)), paid)
+        else:
+            underlying = ledger
         excess = paid - ledger.payments
         for i, t in zip(*np.nonzero(excess > SETTLED_BELOW)):
-            notes.append(f"{terms.months[t]}: ¥{excess[i, t]:,.2f} more was paid to {terms.names[i]} than it was "
-                         f"owed; ask the lender to refund it")
+            trail.notes.append(f"{terms.months[t]}: ¥{excess[i, t]:,.2f} more was paid to {terms.names[i]} than "
+                               f"it was owed; ask the lender to refund it")
         for problem in ledger.problems:
-            notes.append(f"{problem} (the scenario's income may be out of date: record an income event)")
+            trail.notes.append(f"{problem} (the scenario's income may be out of date: record an income event)")
         cash = float(ledger.cash[k]) - float(excess.sum()) - elsewhere / 100
         if cash < -SETTLED_BELOW:
-            notes.append(f"by {_label(to)} the payments recorded exceed the scenario's money by ¥{-cash:,.2f}; "
-                         f"the re-plan assumes no cash on hand")
+            trail.notes.append(f"by {_label(to)} the payments recorded exceed the scenario's money by "
+                               f"¥{-cash:,.2f}; the re-plan assumes no cash on hand")
         data["cash_on_hand"] = round(max(0.0, cash), 2)
         for i, (loan, row) in enumerate(zip(prev.loans, loans)):
-            _loan_after(loan, row, ledger.parts[i], ledger.balance[i, k], ledger.overdue[i], k)
-            if ledger.balance[i, k] == 0:
-                cleared_at = int(np.nonzero(ledger.balance[i, 1:] == 0)[0][0])
-                closed[loan.name] = f"cleared {terms.months[cleared_at]}"
+            for done in (ledger, underlying):
+                if done.balance[i, k] == 0:
+                    row["_closed"] = True
+                    trail.closed[loan.name] = f"cleared {_first_zero(done.balance[i], terms.months)}"
+                    break
+            else:
+                _loan_after(loan, row, underlying.parts[i], underlying.balance[i, k], underlying.overdue[i], k)
+                _agreement_after(loan, row, ledger, i, to, trail)
         segment = _Segment(terms.months, terms.names, ledger.balance, ledger.overdue)
     # Events up to ``to``: flags, agreements, settlements.
     for event in events:
-        if _effective(event, base_start) > to or event.loan is None:
+        effective = _effective(event, base_start)
+        if effective > to or event.loan is None:
             continue
         row = next((r for r in loans if r["name"] == event.loan), None)
         if row is None:
@@ -526,14 +573,14 @@ def _advance(prev: Scenario, to: dt.date, payments: list, events: list[EventReco
         spec = EVENT_KINDS[event.kind]
         if spec.flag:
             row[spec.flag] = True
-        if event.kind == "agreement":
+        if event.kind == "agreement" and effective > trail.deal_dropped.get(event.loan, dt.date.min):
             row["agreement"] = dict(event.terms)
         if event.kind == "settlement-paid":
             row["_closed"] = True
-            closed.setdefault(event.loan, f"settled {_label(_month(event.happened_on))}")
+            trail.closed.setdefault(event.loan, f"settled {_label(_month(event.happened_on))}")
     kept = []
     for row in loans:
-        if row.pop("_closed", False) or row.pop("_cleared", False):
+        if row.pop("_closed", False):
             continue
         deal = row.get("agreement")
         if deal is not None and _agreement_over(Agreement.model_validate(deal), to):
@@ -553,9 +600,6 @@ def _advance(prev: Scenario, to: dt.date, payments: list, events: list[EventReco
 
 def _loan_after(loan: Loan, row: dict[str, Any], parts: np.ndarray, balance: float, overdue: np.ndarray, k: int) -> None:
     """Rewrite one loan's dumped fields to its state after k replayed months (module docstring)."""
-    if balance == 0:
-        row["_cleared"] = True
-        return
     owed_fen = math.floor(balance * 100 + 0.5)  # half up: a balance the ledger still counts is at least 1 fen
     fen = _fen_split(np.asarray(parts, dtype=float), np.zeros(4, dtype=bool), owed_fen)
     fen[int(np.argmax(parts))] += owed_fen - int(fen.sum())  # sub-fen noise: the parts add up to the balance
@@ -571,6 +615,30 @@ def _loan_after(loan: Loan, row: dict[str, Any], parts: np.ndarray, balance: flo
         row["installments_left"] = max(1, not_yet_due + math.ceil(days / 30))
 
 
+def _agreement_after(loan: Loan, row: dict[str, Any], ledger, i: int, to: dt.date, trail: _Trail) -> None:
+    """An agreement in force during the replayed months: kept, or fallen (voided by a missed
+    installment, or a settlement not paid by its month), in which case the lender's claim stands."""
+    deal = loan.agreement
+    if deal is None:
+        return
+    claim = row["principal"] + row.get("interest_owed", 0) + row.get("penalty_owed", 0) + row.get("fees_owed", 0)
+    voided = np.nonzero(ledger.stages[i, ACCELERATED, 1:])[0]
+    if voided.size:
+        month = ledger.terms.months[int(voided[0])]
+        row["accelerated"] = True
+        trail.stages.setdefault(loan.name, []).append(("accelerated", month))
+        trail.notes.append(f"{loan.name}: the agreed installment for {month} was not paid in full, which voids the "
+                           f"agreement: the lender can demand its whole claim (¥{claim:,.2f}) at once. The re-plan "
+                           f"treats the agreement as void; if the lender keeps it, record the agreement again.")
+    elif deal.kind == "settlement" and deal.by < to:
+        trail.notes.append(f"{loan.name}: the settlement of ¥{deal.amount:,.2f} was not paid by {_label(deal.by)}; "
+                           f"the lender's claim (¥{claim:,.2f}) stands again.")
+    else:
+        return
+    row.pop("agreement", None)
+    trail.deal_dropped[loan.name] = add_months(to, -1)
+
+
 def case_state(data: CaseData, today: dt.date) -> CaseState:
     """The case's state at the start of today's month, worked out from what was recorded."""
     version = base_version(data)
@@ -581,30 +649,30 @@ def case_state(data: CaseData, today: dt.date) -> CaseState:
     base = _with_income_events(imported, events)
     payments = [p for p in data.payments if start <= _month(p.paid_on) < month]
     boundaries = sorted({_effective(e, start) for e in events if EVENT_KINDS[e.kind].reshapes} | {month})
-    notes: list[str] = []
-    closed: dict[str, str] = {}
+    trail = _Trail()
     segments: list[_Segment] = []
     current: Scenario | None = base
     for boundary in boundaries:
         if boundary > month or current is None:
             break
-        current, segment = _advance(current, boundary, payments, events, start, notes, closed)
+        current, segment = _advance(current, boundary, payments, events, start, trail)
         if segment is not None:
             segments.append(segment)
     return CaseState(data.case.name, today, month, base, current,
-                     _loan_statuses(imported, current, segments, events, closed, start), tuple(notes))
+                     _loan_statuses(imported, current, segments, events, trail, start), tuple(trail.notes))
 
 
 def _loan_statuses(base: Scenario, now: Scenario | None, segments: list[_Segment], events: list[EventRecord],
-                   closed: dict[str, str], start: dt.date) -> tuple[LoanStatus, ...]:
+                   trail: _Trail, start: dt.date) -> tuple[LoanStatus, ...]:
     out = []
     now_loans = {loan.name: loan for loan in (now.loans if now is not None else ())}
+    opening = dict(zip(now_loans, plan_terms(now).opening)) if now is not None else {}
     for loan in base.loans:
         stages = [(stage, f"before {_label(start)}") for flag, stage in _FLAG_STAGE.items() if getattr(loan, flag)]
-        for event in events:
-            stage = EVENT_KINDS[event.kind].stage
-            if event.loan == loan.name and stage and stage not in [s for s, _ in stages]:
-                stages.append((stage, _label(_month(event.happened_on))))
+        found = [(EVENT_KINDS[e.kind].stage, _label(_month(e.happened_on))) for e in events if e.loan == loan.name]
+        for stage, since in sorted(found + trail.stages.get(loan.name, []), key=lambda s: s[1]):
+            if stage and stage not in [s for s, _ in stages]:
+                stages.append((stage, since))
         # Months behind: the run of closed months, across segments, that ended overdue.
         flags = []
         month_labels = []
@@ -625,7 +693,8 @@ def _loan_statuses(base: Scenario, now: Scenario | None, segments: list[_Segment
             behind_since=month_labels[-run] if run else None,
             stages=tuple(stages),
             agreement=current.agreement if current else None,
-            closed=None if current else closed.get(loan.name, "closed"),
+            closed=None if current else trail.closed.get(loan.name, "closed"),
+            agreed_left=float(opening[loan.name]) if current is not None and current.agreement is not None else None,
         ))
     return tuple(out)
 

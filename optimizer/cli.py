@@ -299,6 +299,7 @@ def _print_state(state) -> None:
         if deal is not None:
             stages += (f"; agreed ¥{deal.monthly:,.2f} × {deal.months} from {deal.first:%Y-%m}" if deal.kind == "installments"
                        else f"; agreed settlement ¥{deal.amount:,.2f} by {deal.by:%Y-%m}")
+            stages += f", {yuan(s.agreed_left)} of it left"
         rows.append({
             "loan": s.name,
             "owed": s.closed or f"{s.owed:,.2f}",

@@ -270,20 +270,73 @@ def test_an_agreement_event_makes_every_later_plan_pay_that_installment_in_full_
         assert short.empty, f"plan {plan.id} pays less than the agreed ¥700 in {list(short['month'])}"
 
 
-def test_an_ended_agreement_is_dropped_and_a_missed_installment_is_flagged(db):
+AGREE_ON = dt.date(2026, 12, 5)
+
+
+def _agreement_case(cf: CaseFile, source: Path, name: str, terms: dict, paid: dict[str, float]) -> None:
+    cw.new_case(cf, cw.read_import(name, source), "minimum", dt.date(2026, 12, 1))
+    cw.record_event(cf, name, "agreement", "京东金条", AGREE_ON.isoformat(), terms, "", AGREE_ON)
+    for day, amount in paid.items():
+        cw.record_payment(cf, name, "京东金条", f"{amount:.2f}", day, "", dt.date(2027, 3, 10))
+
+
+def _claim_after(source: Path, paid: dict[str, float]) -> float:
+    """What the lender claims for 京东金条 without any agreement, by the ledger, after Dec–Feb."""
+    matrix = np.zeros((3, 3))
+    for day, amount in paid.items():
+        matrix[1, ("2026-12", "2027-01", "2027-02").index(day[:7])] += amount
+    return float(replay(first_months(plan_terms(load_scenario(source)), 3), matrix).balance[1, 3])
+
+
+def test_agreements_kept_fulfilled_voided_and_lapsed(tmp_path, db):
+    source = claim_scenario(tmp_path)
+    installments = cw.event_terms("agreement", AGREE_ON, monthly="700", months=20, first="2027-01")
+    settlement = cw.event_terms("agreement", AGREE_ON, amount="9000", by="2027-02")
+    cases = {
+        "kept": (installments, {"2027-01-20": 700, "2027-02-20": 700}),
+        "missed": (installments, {"2027-01-20": 700, "2027-02-20": 650}),
+        "fulfilled": (cw.event_terms("agreement", AGREE_ON, monthly="700", months=2, first="2027-01"),
+                      {"2027-01-20": 700, "2027-02-20": 700}),
+        "settled": (settlement, {"2027-01-20": 9000}),
+        "lapsed": (settlement, {"2027-01-20": 5000}),
+    }
+    today = dt.date(2027, 3, 10)
     with CaseFile(str(db)) as cf:
-        cw.new_case(cf, cw.read_import("ends", THREE), "optimal", dt.date(2026, 12, 1))
-        terms = cw.event_terms("agreement", dt.date(2026, 12, 5), monthly="700", months=2, first="2027-01")
-        cw.record_event(cf, "ends", "agreement", "京东金条", "2026-12-05", terms, "", dt.date(2026, 12, 5))
-        cw.record_payment(cf, "ends", "京东金条", "700", "2027-01-20", "", dt.date(2027, 3, 10))
-        cw.record_payment(cf, "ends", "京东金条", "650", "2027-02-20", "", dt.date(2027, 3, 10))
-        data = cf.load("ends")
-    state = cw.case_state(data, dt.date(2027, 3, 10))
-    assert all(loan.agreement is None for loan in state.scenario.loans)
-    vs = cw.actual_vs_plan(data, dt.date(2027, 3, 10))
-    drift = next(d for d in vs.drift if d.loan == "京东金条")
+        for name, (terms, paid) in cases.items():
+            _agreement_case(cf, source, name, terms, paid)
+        states = {name: cw.case_state(cf.load(name), today) for name in cases}
+        missed_data = cf.load("missed")
+
+    def loan(name):
+        return {x.name: x for x in states[name].scenario.loans}.get("京东金条")
+
+    def status(name):
+        return {x.name: x for x in states[name].loans}["京东金条"]
+
+    # Kept: the agreement stays; the plan opens at the 18 installments left (18 × 700), and the
+    # scenario states the lender's claim underneath (the same payments on the loan's own terms).
+    kept = loan("kept")
+    assert kept.agreement is not None and not kept.accelerated
+    assert plan_terms(states["kept"].scenario).opening[1] == pytest.approx(18 * 700, abs=0.005)
+    assert status("kept").agreed_left == pytest.approx(18 * 700, abs=0.005)
+    assert kept.total_owed == pytest.approx(_claim_after(source, cases["kept"][1]), abs=0.005)
+    # Missed by ¥50 in February: the agreement is void, the lender may demand its whole claim.
+    missed = loan("missed")
+    assert missed.agreement is None and missed.accelerated
+    assert missed.total_owed == pytest.approx(_claim_after(source, cases["missed"][1]), abs=0.005)
+    assert ("accelerated", "2027-02") in status("missed").stages
+    assert any("voids the agreement" in note for note in states["missed"].notes)
+    drift = next(d for d in cw.actual_vs_plan(missed_data, today).drift if d.loan == "京东金条")
     assert [(m.month, m.due, m.paid) for m in drift.missed_agreed] == [("2027-02", 700.0, 650.0)]
     assert "agreed installment of ¥700.00 for 2027-02 missed (paid ¥650.00)" in drift.text
+    # Fulfilled (2 × 700) and settled (9,000 paid by the deadline): the loan is closed.
+    assert loan("fulfilled") is None and status("fulfilled").closed == "cleared 2027-02"
+    assert loan("settled") is None and status("settled").closed == "cleared 2027-01"
+    # Lapsed (5,000 of 9,000 by February): the settlement falls, the claim stands again.
+    lapsed = loan("lapsed")
+    assert lapsed.agreement is None
+    assert lapsed.total_owed == pytest.approx(_claim_after(source, cases["lapsed"][1]), abs=0.005)
+    assert any("was not paid by 2027-02" in note for note in states["lapsed"].notes)
 
 
 # ---- actual against plan and the caseload -------------------------------------------------------
@@ -310,7 +363,8 @@ def test_actual_against_plan_per_month_and_lender(db):
         assert closed["behind_plan"].iloc[-1] == pytest.approx(behind, abs=0.005)
     d360 = next(d for d in vs.drift if d.loan == "360借条")
     assert d360.paid_now == 1000 and d360.planned_now == planned.loc["360借条", "2027-03"]
-    assert d360.text.startswith(f"360借条: ¥{d360.behind:,.2f} behind plan")
+    word = "behind" if d360.behind > 0 else "ahead of"
+    assert d360.text.startswith(f"360借条: ¥{abs(d360.behind):,.2f} {word} plan")
     small = next(d for d in vs.drift if d.loan == "速借小贷")
     assert "reported since 2027-02" in small.text
     chart = vs.chart_data()
