@@ -174,6 +174,7 @@ def replay(terms: PlanTerms, plan: np.ndarray | Policy) -> Ledger:
         now = stages[:, :, t]
         if t > 0:  # fees of stages reached at the end of last month join the debt now
             fees[:, t] = ((now & ~stages[:, :, t - 1]) * terms.stage_fee).sum(axis=1)
+        fees[:, t] += terms.late_fee * (overdue[:, t] > 0)  # a card behind last month: its late fee
         schedule[:, t + 1] *= ~now[:, ACCELERATED]
         interest[:, t] = terms.r * balance[:, t]
         penalty[:, t] = (terms.rp - terms.r) * overdue[:, t]

@@ -262,7 +262,7 @@ def escalation(terms: PlanTerms) -> Escalation:
     free = ~terms.stage0 & (earliest <= T)
     grow = np.cumprod(np.tile(1.0 + terms.rp, (T, 1)).T, axis=1)
     big = (terms.opening + terms.stage_fee.sum(axis=1))[:, None] * grow
-    watch = free.any(axis=1) | (terms.missed_cost > 0)
+    watch = free.any(axis=1) | (terms.missed_cost > 0) | (terms.late_fee > 0)
     return Escalation(free, earliest, run, watch, np.maximum(big, 1.0))
 
 
@@ -278,7 +278,14 @@ def balance_rows(terms: PlanTerms, layout: Layout, esc: Escalation) -> Block:
     rows = [row, row, row[later], row[later]]
     cols = [layout.balance[i, t], layout.pay[i, t], layout.balance[i, t - 1][later], layout.overdue[i, t - 1][later]]
     vals = [np.ones(n * T), np.ones(n * T), -grow[i][later], -markup[i][later]]
-    rhs = np.where(t == 0, (grow * terms.opening + markup * terms.opening_overdue)[i], 0.0)
+    late = terms.late_fee * (terms.opening_overdue > 0)  # a card behind now: its late fee in month 1
+    rhs = np.where(t == 0, (grow * terms.opening + markup * terms.opening_overdue + late)[i], 0.0)
+    cards = np.nonzero(terms.late_fee > 0)[0]
+    for loan in cards:  # a card behind at the end of month t−1 is charged its late fee in month t
+        months = np.arange(1, T)
+        rows.append(loan * T + months)
+        cols.append(layout.behind[loan, months - 1])
+        vals.append(np.full(len(months), -terms.late_fee[loan]))
     for loan, column in layout.take.items():  # taking the offer writes the whole balance off
         rows.append(np.array([loan * T]))
         cols.append(np.array([column]))
@@ -489,7 +496,9 @@ def objective(terms: PlanTerms, layout: Layout, esc: Escalation) -> tuple[np.nda
     cost[layout.stage[:, :, -1]] += terms.stage_once * esc.free
     # A month behind on a loan with installments (missed_installment weight).
     cost[layout.behind] = terms.missed_cost[:, None] * esc.watch[:, None]
-    first_accrual = terms.r * terms.opening + markup * terms.opening_overdue
+    # A card's late fee is charged the month after a month behind (money: weighted like interest).
+    cost[layout.behind[:, :-1]] += (w * terms.late_fee)[:, None]
+    first_accrual = terms.r * terms.opening + markup * terms.opening_overdue + terms.late_fee * (terms.opening_overdue > 0)
     for i, amount, _ in layout.offers:
         # Taken: no more charges on the loan, but the premium (amount − balance) counts as a cost.
         cost[layout.take[i]] = w * (amount - terms.opening[i]) - w * first_accrual[i]

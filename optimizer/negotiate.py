@@ -32,7 +32,7 @@ import pandas as pd
 import pulp
 
 from .model import ModelOptions, build_arrays
-from .solve import LpOutcome, PlanResult, Replanner, optimal_plan, solve_arrays, solve_problem
+from .solve import LpOutcome, PlanResult, Replanner, fixed_pattern, optimal_plan, solve_arrays, solve_problem
 from .scenario import Loan, Scenario, month_index, month_label
 from .terms import (
     ACCELERATED,
@@ -319,21 +319,25 @@ def _month_index(scenario: Scenario, month) -> int:
     return int(min(max(k, 1), scenario.horizon_months))
 
 
-def settled_cost(terms: PlanTerms, i: int, amount: float, by: int, replanner: Replanner | None = None) -> float:
-    """Weighted cost of the optimal plan when loan ``i`` is settled for ``amount`` paid in full by
-    month ``by``; infinite when the money cannot pay it by then."""
+def settled_cost(terms: PlanTerms, i: int, amount: float, by: int, behind: np.ndarray) -> float:
+    """Weighted cost of the best plan when loan ``i`` is settled for ``amount`` paid in full by
+    month ``by``, keeping the other loans behind in the months ``behind`` says (the baseline's:
+    one LP, not a MILP, per amount); infinite when the money cannot pay it by then."""
     arrays = build_arrays(terms.settle(i, amount, by), ModelOptions(due=((i, by),)))
-    solution = (replanner or Replanner()).solve(arrays)
+    pattern = behind.copy()
+    pattern[i] = False  # settled: nothing overdue while the window runs, nothing owed after
+    solution = fixed_pattern(arrays, pattern)
     return solution.objective if solution.outcome is LpOutcome.OPTIMAL else math.inf
 
 
-def break_even(terms: PlanTerms, i: int, by: int, baseline_cost: float, precision: float = 0.5) -> float | None:
-    """Largest lump sum paid by month ``by`` that still beats ``baseline_cost`` (bisection over
-    warm re-solves: only the settlement amount changes between them)."""
-    warm = Replanner()
+def break_even(terms: PlanTerms, i: int, by: int, baseline: PlanResult, precision: float = 0.5) -> float | None:
+    """Largest lump sum paid by month ``by`` that still beats the baseline plan's weighted cost
+    (bisection; each step one LP on the baseline's months behind)."""
+    baseline_cost = baseline.ledger.weighted_cost
+    behind = baseline.ledger.overdue[:, 1:] > 0
 
     def beats(amount: float) -> bool:
-        return settled_cost(terms, i, amount, by, warm) <= baseline_cost
+        return settled_cost(terms, i, amount, by, behind) <= baseline_cost
 
     if not beats(0.0):
         return None
@@ -381,18 +385,20 @@ def negotiation_targets(
     negotiated_result = optimal_plan(negotiated_terms(scenario, terms, asks, settled), replanner=warm)
     negotiated_result = negotiated_result._replace(strategy="negotiated")
 
-    base_cost = baseline.ledger.weighted_cost
+    # "This lender alone says yes" is planned by the quick search (no branch and bound, one per
+    # lender), so it is compared with the baseline planned the same way.
+    base_quick = optimal_plan(terms, check_extra=False, replanner=warm, quick=True)
+    base_cost = base_quick.ledger.weighted_cost
     waiver = scenario_penalty(scenario, baseline)
     loans: list[LoanTarget] = []
-    optimal_plan(terms, check_extra=False, replanner=warm)
     start = warm.basis()  # each "this lender alone says yes" differs from the baseline in one loan
     for i, loan in enumerate(scenario.loans):
         alone_terms = negotiated_terms(scenario, terms, asks, settled, only=i)
         if _same_terms(alone_terms, terms):  # nothing to ask of this lender: its "yes" changes nothing
-            alone = baseline
+            alone = base_quick
         else:
             warm.start_from(start)
-            alone = optimal_plan(alone_terms, check_extra=False, replanner=warm)
+            alone = optimal_plan(alone_terms, check_extra=False, replanner=warm, quick=True)
         offer = loan.settlement_offer
         by = _month_index(scenario, offer.by) if offer else min(settle_by, terms.horizon)
         loans.append(LoanTarget(
@@ -407,12 +413,12 @@ def negotiation_targets(
             offer_by=f"{offer.by:%Y-%m}" if offer else None,
             take_offer=(i in settled) if offer else None,
             # Never more than the plan would pay this lender anyway (paid + still owed at the end).
-            break_even=(None if (be := break_even(terms, i, by, base_cost) if with_break_even else None) is None
+            break_even=(None if (be := break_even(terms, i, by, baseline) if with_break_even else None) is None
                         else min(be, math.floor(lender_claim(baseline, i) * 100) / 100)),
             break_even_by=terms.months[by - 1],
             affordable_by=max(0.0, float(terms.cash0 + terms.net[:by].sum())),
             improvement=base_cost - alone.ledger.weighted_cost,
-            concession=lender_claim(baseline, i) - lender_claim(alone, i),
+            concession=lender_claim(base_quick, i) - lender_claim(alone, i),
             call_rank=0,
             early_acceleration=early_acceleration(loan, scenario),
             penalty_above_cap=penalty_rate_above_cap(loan, scenario),

@@ -24,11 +24,13 @@ NEGOTIATED = "negotiated"
 
 def make_plan(
     scenario: Scenario, strategy: str = "optimal", terms: PlanTerms | None = None, replanner: Replanner | None = None,
+    time_limit: float | None = None, check_extra: bool = True,
 ) -> PlanResult:
-    """One plan, replayed by the ledger; a ``replanner`` makes the optimizer re-solve warm."""
+    """One plan, replayed by the ledger; a ``replanner`` makes the optimizer re-solve warm;
+    ``time_limit`` (seconds) bounds the optimizer's search (its gap is then reported)."""
     terms = terms if terms is not None else plan_terms(scenario)
     if strategy == "optimal":
-        return optimal_plan(terms, replanner=replanner)
+        return optimal_plan(terms, replanner=replanner, time_limit=time_limit, check_extra=check_extra)
     if strategy == NEGOTIATED:
         from .negotiate import negotiation_targets
 
@@ -153,6 +155,8 @@ class Comparison(NamedTuple):
                 **{f"overdue_yuan_months_{k}": v for k, v in s.overdue_yuan_months.items()},
                 "weighted_cost": s.weighted_cost,
                 **{f"months_overdue[{k}]": v for k, v in s.months_overdue.items()},
+                **{f"{stage}[{loan}]": month or "none"
+                   for loan, stages in s.triggers.items() for stage, month in stages.items()},
             }
             rows.append(row)
         return pd.DataFrame(rows)

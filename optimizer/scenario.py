@@ -184,6 +184,10 @@ class Legal(_Frozen):
         legal.DEFAULT_CREDIT_RECORD_YEARS, ge=0, le=20,
         description="years a negative credit record is kept after the default ends (arrears cured or debt repaid)",
     )
+    card_late_fee: Rate = Field(
+        legal.DEFAULT_CARD_LATE_FEE, ge=0, le=1,
+        description="credit cards: late fee (违约金) per month behind, as a share of the minimum payment (no 罚息 on cards)",
+    )
     private_old_cap: Rate = Field(
         legal.DEFAULT_PRIVATE_OLD_CAP, ge=0, le=1,
         description="cap on private loans signed before 2020-08-20, for interest up to 2020-08-19",

@@ -124,6 +124,8 @@ class PlanTerms(NamedTuple):
     stage_once: np.ndarray
     # weight of a month behind, per yuan of the loan's installment (0 for a loan accelerated now)
     w_missed: float
+    # (n,) yuan a month behind adds to the debt the next month: a credit card's late fee (违约金)
+    late_fee: np.ndarray
     collection: np.ndarray  # (n,) bool: abusive collection (a fixed class)
     after_horizon: int  # months after the horizon that debt left is charged for
     # (n, T) payments an agreement requires each month (paid in full, never ahead): hard in every
@@ -165,8 +167,10 @@ class PlanTerms(NamedTuple):
 
     @property
     def missed_cost(self) -> np.ndarray:
-        """(n,) weighted cost of a month behind (late fees, calls, an early report's risk)."""
-        return self.w_missed * self.installment
+        """(n,) weighted cost of a month behind (late fees, calls, an early report's risk) on a loan
+        that is current now: what keeps a performing loan performing. A loan already behind is
+        ranked by its risk weights alone, so the harm order holds when money is short."""
+        return self.w_missed * self.installment * (self.opening_overdue < 0.005)
 
     def risk_in(self, stages: np.ndarray) -> np.ndarray:
         """Yuan per yuan-month overdue of each loan given its stages (n, 4) bool."""
@@ -264,7 +268,8 @@ def plan_terms(scenario: Scenario) -> PlanTerms:
     days0, stage0, stage_days, enf_months, fees, once = [], [], [], [], [], []
     for loan in scenario.loans:
         rate = loan.monthly_rate
-        penalty = rate * (1 + loan.penalty_markup)
+        # Cards bear no penalty interest, a late fee instead (DOMAIN.md §7).
+        penalty = rate if loan.credit_card else rate * (1 + loan.penalty_markup)
         parts = [loan.fees_owed, loan.penalty_owed, loan.interest_owed, loan.principal]
         if capped:
             cap = legal_cap(loan, scenario)
@@ -314,6 +319,8 @@ def plan_terms(scenario: Scenario) -> PlanTerms:
         stage_weight=np.array([w.credit, 0.0, w.lawsuit, max(0.0, w.enforcement - w.lawsuit)]),
         stage_once=np.array(once, dtype=float),
         w_missed=w.missed_installment,
+        late_fee=np.array([scenario.legal.card_late_fee * inst if loan.credit_card else 0.0
+                           for loan, inst in zip(scenario.loans, installments)]),
         collection=np.array(collection, dtype=bool),
         after_horizon=w.after_horizon_months,
         agreed=np.zeros((len(scenario.loans), T)),
