@@ -42,6 +42,8 @@ COMMANDS = {
     "compare": lambda tmp: ([THREE], f"Scenario: {TITLE}"),
     "targets": lambda tmp: ([THREE, "--lang", "en"], f"Scenario: {TITLE}"),
     "batch": lambda tmp: ([_batch_folder(tmp), "--out", tmp / "out"], f"2 scenarios → {tmp / 'out'}/"),
+    "case": lambda tmp: (["new", "c", "--from", THREE, "--db", tmp / "cases.db", "--today", "2026-12-01"],
+                         f"Case 'c' created in {tmp / 'cases.db'} from {THREE}: 3 loans"),
 }
 
 
