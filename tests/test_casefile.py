@@ -80,8 +80,11 @@ def record_three_months(cf: CaseFile, name: str, today: dt.date) -> np.ndarray:
 
 
 def first_months(terms, k: int):
-    """The terms of a plan's first k months (what the ledger needs to replay just those)."""
-    return terms._replace(months=terms.months[:k], schedule=terms.schedule[:, : k + 1], net=terms.net[:k])
+    """The terms of a plan's first k months, as they happened: the ledger replays just those, and
+    predicts no stage (a report, suit or acceleration is a recorded event, not a forecast)."""
+    return terms._replace(months=terms.months[:k], schedule=terms.schedule[:, : k + 1], net=terms.net[:k],
+                          stage_days=np.full_like(terms.stage_days, 10**6),
+                          enforcement_months=np.full_like(terms.enforcement_months, 10**6))
 
 
 def stored_scenario(cf: CaseFile, name: str, number: int | None = None):
