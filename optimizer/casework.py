@@ -19,9 +19,10 @@ month), every payment recorded, every event recorded. Rules:
   the disputable charges twice.
 * Months that have happened are facts: their replay predicts no escalation (no report, suit,
   enforcement or acceleration by days overdue, so no court fee either); stages come from the
-  events recorded. The one rule that still applies is an installment agreement's own: an agreed
-  installment not paid in full voids it (the engine's rule, DOMAIN.md §6), the loan is then
-  accelerated and the lender's whole claim stands; a settlement not paid by its month lapses the
+  events recorded. The one rule applied on the way is an agreement's own: an agreed installment
+  not paid in full in its month (paying ahead does not excuse a later month, DOMAIN.md §6) voids
+  the agreement at the end of that month, which splits the replay there; the loan is then
+  accelerated and the lender's whole claim stands. A settlement not paid by its month lapses the
   same way. If the lender keeps the agreement after all, recording it again restores it.
 * Under an agreement the ledger follows the agreement (its schedule, no interest); the scenario
   still states the lender's underlying claim, replayed from the same payments without the
@@ -98,7 +99,7 @@ from .ledger import SETTLED_BELOW, replay
 from .planner import make_plan, summarize
 from .scenario import Agreement, Loan, Scenario, add_months, load_scenario, month_index, scenario_from_bytes, scenario_from_dict
 from .solve import PlanResult
-from .terms import ACCELERATED, NEVER, PlanTerms, plan_terms
+from .terms import NEVER, PlanTerms, plan_terms
 
 MAX_AMOUNT = Decimal(100_000_000)
 
@@ -496,12 +497,21 @@ class _Trail:
 
 def _past(terms: PlanTerms) -> PlanTerms:
     """Terms for months that have happened: stages come from the events recorded, not from the
-    escalation path's predictions; only an installment agreement's own rule (a missed installment
-    voids it and the rest is demanded at once) still applies."""
-    stage_days = np.full_like(terms.stage_days, NEVER)
-    agreed = terms.agreed.any(axis=1)
-    stage_days[agreed, ACCELERATED] = terms.stage_days[agreed, ACCELERATED]
-    return terms._replace(stage_days=stage_days, enforcement_months=np.full_like(terms.enforcement_months, NEVER))
+    escalation path's predictions (an agreement's own rule is applied month by month in
+    :func:`_advance`)."""
+    return terms._replace(stage_days=np.full_like(terms.stage_days, NEVER),
+                          enforcement_months=np.full_like(terms.enforcement_months, NEVER))
+
+
+def _first_missed(terms: PlanTerms, paid: np.ndarray) -> tuple[int, int] | None:
+    """(month, loan) of the first agreed installment not paid in full in its own month (paying
+    ahead does not excuse a later month, DOMAIN.md §6), or None."""
+    missed = (terms.agreed > 0) & (paid < terms.agreed - SETTLED_BELOW)
+    months = np.nonzero(missed.any(axis=0))[0]
+    if not months.size:
+        return None
+    t = int(months[0])
+    return t, int(np.nonzero(missed[:, t])[0][0])
 
 
 def _first_zero(balance_row: np.ndarray, months: tuple[str, ...]) -> str:
@@ -532,6 +542,11 @@ def _advance(prev: Scenario, to: dt.date, payments: list, events: list[EventReco
                     trail.notes.append(f"{p.paid_on}: ¥{p.amount:,.2f} paid to {p.loan} after it was "
                                        f"{trail.closed.get(p.loan, 'closed')}; ask the lender to refund it")
         paid = fen / 100
+        missed = _first_missed(terms, paid)
+        if missed is not None and missed[0] + 1 < k:
+            # The agreement falls at the end of that month: replay up to there, then on from the
+            # state with the agreement void.
+            return _advance(prev, add_months(prev.start, missed[0] + 1), payments, events, base_start, trail)
         ledger = replay(terms, paid)
         # Under an agreement the ledger follows the agreement; the lender's underlying claim (what
         # stands if the agreement falls) is the same payments on the loan's own terms.
@@ -560,7 +575,7 @@ def _advance(prev: Scenario, to: dt.date, payments: list, events: list[EventReco
                     break
             else:
                 _loan_after(loan, row, underlying.parts[i], underlying.balance[i, k], underlying.overdue[i], k)
-                _agreement_after(loan, row, ledger, i, to, trail)
+                _agreement_after(loan, row, missed, i, terms.months, to, trail)
         segment = _Segment(terms.months, terms.names, ledger.balance, ledger.overdue)
     # Events up to ``to``: flags, agreements, settlements.
     for event in events:
@@ -615,16 +630,16 @@ def _loan_after(loan: Loan, row: dict[str, Any], parts: np.ndarray, balance: flo
         row["installments_left"] = max(1, not_yet_due + math.ceil(days / 30))
 
 
-def _agreement_after(loan: Loan, row: dict[str, Any], ledger, i: int, to: dt.date, trail: _Trail) -> None:
-    """An agreement in force during the replayed months: kept, or fallen (voided by a missed
-    installment, or a settlement not paid by its month), in which case the lender's claim stands."""
+def _agreement_after(loan: Loan, row: dict[str, Any], missed: tuple[int, int] | None, i: int,
+                     months: tuple[str, ...], to: dt.date, trail: _Trail) -> None:
+    """An agreement in force during the replayed months: kept, or fallen (voided by an installment
+    not paid in full, or a settlement not paid by its month), in which case the claim stands."""
     deal = loan.agreement
     if deal is None:
         return
     claim = row["principal"] + row.get("interest_owed", 0) + row.get("penalty_owed", 0) + row.get("fees_owed", 0)
-    voided = np.nonzero(ledger.stages[i, ACCELERATED, 1:])[0]
-    if voided.size:
-        month = ledger.terms.months[int(voided[0])]
+    if missed is not None and missed[1] == i:
+        month = months[missed[0]]
         row["accelerated"] = True
         trail.stages.setdefault(loan.name, []).append(("accelerated", month))
         trail.notes.append(f"{loan.name}: the agreed installment for {month} was not paid in full, which voids the "
@@ -653,11 +668,14 @@ def case_state(data: CaseData, today: dt.date) -> CaseState:
     segments: list[_Segment] = []
     current: Scenario | None = base
     for boundary in boundaries:
-        if boundary > month or current is None:
+        if boundary > month:
             break
-        current, segment = _advance(current, boundary, payments, events, start, trail)
-        if segment is not None:
-            segments.append(segment)
+        while current is not None:  # an agreement falling on the way splits the stretch again
+            current, segment = _advance(current, boundary, payments, events, start, trail)
+            if segment is not None:
+                segments.append(segment)
+            if current is None or current.start >= boundary:
+                break
     return CaseState(data.case.name, today, month, base, current,
                      _loan_statuses(imported, current, segments, events, trail, start), tuple(trail.notes))
 

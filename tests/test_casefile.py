@@ -300,6 +300,8 @@ def test_agreements_kept_fulfilled_voided_and_lapsed(tmp_path, db):
         "missed": (installments, {"2027-01-20": 700, "2027-02-20": 650}),
         "fulfilled": (cw.event_terms("agreement", AGREE_ON, monthly="700", months=2, first="2027-01"),
                       {"2027-01-20": 700, "2027-02-20": 700}),
+        "ahead": (installments, {"2027-01-20": 1400}),  # paying ahead does not excuse February
+        "january": (installments, {"2027-02-20": 700}),  # missed in January, void from February
         "settled": (settlement, {"2027-01-20": 9000}),
         "lapsed": (settlement, {"2027-01-20": 5000}),
     }
@@ -332,6 +334,18 @@ def test_agreements_kept_fulfilled_voided_and_lapsed(tmp_path, db):
     drift = next(d for d in cw.actual_vs_plan(missed_data, today).drift if d.loan == "京东金条")
     assert [(m.month, m.due, m.paid) for m in drift.missed_agreed] == [("2027-02", 700.0, 650.0)]
     assert "agreed installment of ¥700.00 for 2027-02 missed (paid ¥650.00)" in drift.text
+    assert loan("ahead").agreement is None and ("accelerated", "2027-02") in status("ahead").stages
+    # Void at the end of January: from February the lender demands everything, so February's
+    # penalty interest runs on the whole balance (the contract schedule is 0 from then on).
+    assert loan("january").agreement is None and ("accelerated", "2027-01") in status("january").stages
+    terms = first_months(plan_terms(load_scenario(source)), 3)
+    schedule = terms.schedule.copy()
+    schedule[1, 2:] = 0.0
+    matrix = np.zeros((3, 3))
+    matrix[1, 2] = 700
+    by_hand = replay(terms._replace(schedule=schedule), matrix).balance[1, 3]
+    assert loan("january").total_owed == pytest.approx(by_hand, abs=0.01)
+    assert by_hand > _claim_after(source, cases["january"][1]) + 1  # more than without the void
     # Fulfilled (2 × 700) and settled (9,000 paid by the deadline): the loan is closed.
     assert loan("fulfilled") is None and status("fulfilled").closed == "cleared 2027-02"
     assert loan("settled") is None and status("settled").closed == "cleared 2027-01"
