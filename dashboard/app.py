@@ -13,7 +13,7 @@ import streamlit as st
 from dashboard import charts, state
 from dashboard.i18n import LANG_NAMES, LANGS, t, yuan, yuan0
 from optimizer import DebtplanError, Scenario, compare, load_scenario, make_plan, scenario_from_bytes, summarize
-from optimizer.export import plan_table
+from optimizer.export import csv_bytes, plan_table
 from optimizer.planner import credit_records
 from optimizer.negotiate import negotiation_targets
 from optimizer.scripts import script
@@ -49,11 +49,6 @@ def targets(scenario_json: str, with_break_even: bool, _replanner: Replanner | N
                                replanner=_replanner)
 
 
-def csv_bytes(frame: pd.DataFrame) -> bytes:
-    """The same bytes the CLI writes (UTF-8 with BOM, amounts to the fen)."""
-    return frame.to_csv(index=False, float_format="%.2f").encode("utf-8-sig")
-
-
 # ---- inputs ------------------------------------------------------------------------------------
 
 def choose_language() -> str:
@@ -87,7 +82,8 @@ def inputs(base: Scenario, source: str, lang: str) -> Scenario | None:
     sb.subheader(t("weights", lang))
     w = base.weights
     weights = {
-        "interest": sb.slider(t("w_interest", lang), 0.0, 3.0, w.interest, step=0.1, key=f"w_interest::{source}"),
+        # From 0.01, as the scenario requires (optimizer/scenario.py, Weights.interest).
+        "interest": sb.slider(t("w_interest", lang), 0.01, 3.0, w.interest, step=0.01, key=f"w_interest::{source}"),
         "lawsuit": sb.slider(t("w_lawsuit", lang), 0.0, 0.5, w.lawsuit, step=0.01, key=f"w_lawsuit::{source}"),
         "credit": sb.slider(t("w_credit", lang), 0.0, 0.5, w.credit, step=0.01, key=f"w_credit::{source}"),
         "collection": sb.slider(t("w_collection", lang), 0.0, 0.5, w.collection, step=0.01, key=f"w_collection::{source}"),

@@ -42,20 +42,14 @@ def balances_figure(ledger: Ledger, lang: str) -> go.Figure:
     return fig
 
 
-def risk_class_of_loans(ledger: Ledger) -> list[str]:
-    """Each loan's worst class, so the stacked chart counts every yuan once."""
-    out = []
-    for lawsuit, credit, collection in ledger.terms.classes:
-        out.append("lawsuit" if lawsuit else "credit" if credit else "collection" if collection else "other")
-    return out
-
-
 def overdue_figure(ledger: Ledger, lang: str) -> go.Figure:
+    """Overdue by each loan's worst class that month (a loan sued under the plan moves class), so
+    the stacked chart counts every yuan once."""
     terms = ledger.terms
-    classes = np.array(risk_class_of_loans(ledger))
+    classes = ledger.worst_class()[:, 1:]
     fig = go.Figure()
     for cls, colour in _CLASS_COLOURS.items():
-        amount = ledger.overdue[classes == cls, 1:].sum(axis=0)[: _shown_months(ledger)]
+        amount = (ledger.overdue[:, 1:] * (classes == cls)).sum(axis=0)[: _shown_months(ledger)]
         if (classes == cls).any():
             fig.add_scatter(x=list(terms.months[: len(amount)]), y=amount, name=t(f"class_{cls}", lang), stackgroup="overdue",
                             mode="lines", line=dict(color=colour), hovertemplate="¥%{y:,.2f}")

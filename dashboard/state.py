@@ -26,6 +26,7 @@ TABLE_COLUMNS = [
     "credit_reported", "abusive_collection", "credit_card",
 ]
 FLAGS = ["accelerated", "lawsuit", "enforcement", "credit_reported", "abusive_collection", "credit_card"]
+WHOLE = ["installments_left", "days_overdue"]
 
 
 def scenario_files() -> list[str]:
@@ -77,6 +78,15 @@ def _plain(value: Any) -> Any:
     return value
 
 
+def _cell(row: pd.Series, col: str) -> Any:
+    """A table cell as plain Python. A whole-number column turns float in pandas once a row has
+    a blank in it, and the scenario takes whole numbers only as integers: 45.0 becomes 45."""
+    value = _plain(row.get(col))
+    if col in WHOLE and isinstance(value, float) and value.is_integer():
+        return int(value)
+    return value
+
+
 def loans_from_table(scenario: Scenario, shown: pd.DataFrame, edited: pd.DataFrame) -> list[dict]:
     """The scenario's loans with the table's changed cells applied (rows may be added or removed)."""
     originals = {k: loan.model_dump(mode="json", by_alias=True, exclude_none=True) for k, loan in zip(shown.index, scenario.loans)}
@@ -85,7 +95,7 @@ def loans_from_table(scenario: Scenario, shown: pd.DataFrame, edited: pd.DataFra
         data = dict(originals.get(k, {}))
         before = shown.loc[k] if k in originals else None
         for col in TABLE_COLUMNS:
-            value = _plain(row.get(col))
+            value = _cell(row, col)
             if before is not None and _same(value, _plain(before[col])):
                 continue
             if col == "apr":
@@ -95,7 +105,7 @@ def loans_from_table(scenario: Scenario, shown: pd.DataFrame, edited: pd.DataFra
                 data.pop("installments", None)
                 data.pop("installments_paid", None)
                 for other in ("installment", "installments_left"):
-                    other_value = _plain(row.get(other))
+                    other_value = _cell(row, other)
                     if other_value is None:
                         data.pop(other, None)
                     else:
