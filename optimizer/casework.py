@@ -576,7 +576,10 @@ def _advance(prev: Scenario, to: dt.date, payments: list, events: list[EventReco
             else:
                 _loan_after(loan, row, underlying.parts[i], underlying.balance[i, k], underlying.overdue[i], k)
                 _agreement_after(loan, row, missed, i, terms.months, to, trail)
-        segment = _Segment(terms.months, terms.names, ledger.balance, ledger.overdue)
+        # Months behind: on the agreement while it holds, on the loan's own terms otherwise.
+        held = np.array([loan.agreement is not None and "agreement" in row for loan, row in zip(prev.loans, loans)])
+        overdue = np.where(held[:, None], ledger.overdue, underlying.overdue)
+        segment = _Segment(terms.months, terms.names, ledger.balance, overdue)
     # Events up to ``to``: flags, agreements, settlements.
     for event in events:
         effective = _effective(event, base_start)
@@ -888,7 +891,7 @@ def case_summary(data: CaseData, today: dt.date) -> CaseloadRow:
         if d.missed_agreed and not statuses[d.loan].closed:
             reasons.append((URGENCY["agreement broken"],
                             f"{d.loan}: agreed {d.missed_agreed[-1].kind} missed ({d.missed_agreed[-1].month}); "
-                            f"the lender may void the agreement"))
+                            f"the agreement is void unless the lender keeps it"))
     for month, loan, planned, got, closed, _ in vs.rows:
         if closed and month == last_closed and got < planned - SETTLED_BELOW:
             missed_lines.append(f"{loan} {month}: planned ¥{planned:,.2f}, paid ¥{got:,.2f}")
