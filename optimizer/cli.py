@@ -44,6 +44,7 @@ from .planner import (
     compare,
     credit_records,
     make_plan,
+    new_triggers,
     summarize,
 )
 from .scripts import script
@@ -255,6 +256,12 @@ def cmd_compare(args: argparse.Namespace) -> int:
             f"{neg.debt_free_month or 'not within the horizon'}, total paid {yuan(neg.total_paid)}, "
             f"weighted cost {yuan(neg.weighted_cost)}."
         )
+    print("\nWhat each plan newly triggers (month a loan is first reported, accelerated, sued, enforced):")
+    for name, result in comparison.results.items():
+        new = new_triggers(result)
+        text = "; ".join(f"{loan} " + ", ".join(f"{STAGE_WORDS[s]} {m}" for s, m in stages.items())
+                         for loan, stages in new.items())
+        print(f"  {name}: {text or 'none'}")
     code = _exit_code(optimal)
     if optimal.check_problems:
         print(InternalCheckFailed(optimal.check_problems), file=sys.stderr)

