@@ -13,6 +13,7 @@ doing and, every :data:`HEARTBEAT_SECONDS`, that it is still working.
 from __future__ import annotations
 
 import argparse
+import datetime as dt
 import os
 import sys
 import threading
@@ -27,6 +28,7 @@ from .errors import (
     BatchFolderEmpty,
     BatchFolderMissing,
     DebtplanError,
+    DeleteNotConfirmed,
     InternalCheckFailed,
     InternalError,
     OutputError,
@@ -88,6 +90,15 @@ def _non_negative(text: str) -> int:
 
 def _positive(text: str) -> int:
     return _whole(text, 1)
+
+
+def _horizon(text: str) -> int:
+    from .scenario import MAX_HORIZON_MONTHS
+
+    value = _whole(text, 1)
+    if value > MAX_HORIZON_MONTHS:
+        raise argparse.ArgumentTypeError(f"must be at most {MAX_HORIZON_MONTHS} months, got {value}")
+    return value
 
 
 def _whole(text: str, least: int) -> int:
@@ -449,6 +460,294 @@ def _day_of_month(text: str) -> int:
     return int(text)
 
 
+# ---- debtplan case …: the case file (optimizer/casefile.py, optimizer/casework.py) ---------------
+
+
+def _today(args: argparse.Namespace) -> dt.date:
+    from .casework import parse_day
+
+    return parse_day(args.today, "--today") if args.today else dt.date.today()
+
+
+def _write_private_csv(frame: pd.DataFrame, path: str) -> None:
+    """Output from the case file is the client's private data: owner-only, like the file itself."""
+    from .export import csv_bytes, write_files
+
+    write_files({path: csv_bytes(frame)}, private=True)
+
+
+def _open_casefile(args: argparse.Namespace, create: bool = False):
+    """The case file; only ``case new`` creates one, so a mistyped --db leaves nothing behind."""
+    from .casefile import CaseFile
+
+    return CaseFile(args.db, create=create)
+
+
+def _print_state(state) -> None:
+    """The loans as they stand at the start of the re-plan month (lender's claim)."""
+    rows = []
+    for s in state.loans:
+        stages = ", ".join(f"{stage} ({since})" for stage, since in s.stages) or "—"
+        deal = s.agreement
+        if deal is not None:
+            stages += (f"; agreed ¥{deal.monthly:,.2f} × {deal.months} from {deal.first:%Y-%m}" if deal.kind == "installments"
+                       else f"; agreed settlement ¥{deal.amount:,.2f} by {deal.by:%Y-%m}")
+            stages += f", {yuan(s.agreed_left)} of it left"
+        rows.append({
+            "loan": s.name,
+            "owed": s.closed or f"{s.owed:,.2f}",
+            "principal": "" if s.closed else f"{s.principal:,.2f}",
+            "charges": "" if s.closed else f"{s.charges:,.2f}",
+            "behind": f"{s.months_behind} mo since {s.behind_since}" if s.months_behind else "on schedule",
+            "stages": stages,
+        })
+    print(f"Owed at the start of {state.month:%Y-%m} (the lender's claim after the payments recorded):")
+    print(pd.DataFrame(rows).to_string(index=False))
+    for note in state.notes:
+        print(f"Note: {note}")
+
+
+def cmd_case_new(args: argparse.Namespace) -> int:
+    from .casework import new_case, read_import
+
+    today = _today(args)
+    imported = read_import(args.name, args.source)
+    scenario = imported.scenario
+    with _open_casefile(args, create=True) as cf:
+        case, result = new_case(cf, imported, args.strategy, today)
+        owed = sum(loan.total_owed for loan in scenario.loans)
+        print(f"Case '{case.name}' created in {cf.path} from {args.source}: {len(scenario.loans)} loans, "
+              f"{yuan(owed)} owed, planned from {scenario.start:%Y-%m}.")
+    _print_plan(result, summarize(result), args.months, scenario.legal.credit_record_years)
+    return _exit_code(result)
+
+
+def cmd_case_pay(args: argparse.Namespace) -> int:
+    from .casework import actual_vs_plan, record_payment
+
+    today = _today(args)
+    with _open_casefile(args) as cf:
+        case, loan, paid_on, fen = record_payment(cf, args.case, args.lender, args.amount, args.date, args.note, today)
+        print(f"Recorded for case '{case.name}': {yuan(fen / 100)} paid to {loan} on {paid_on}.")
+        drift = next((d for d in actual_vs_plan(cf.load(case.name), today).drift if d.loan == loan), None)
+    if drift is not None:
+        print(drift.text)
+    return EXIT_OK
+
+
+def cmd_case_event(args: argparse.Namespace) -> int:
+    from .casework import event_terms, record_event
+
+    today = _today(args)
+    terms = event_terms(args.kind, today, args.monthly, args.months, args.first, args.amount, args.by, args.essentials)
+    with _open_casefile(args) as cf:
+        case, loan, day = record_event(cf, args.case, args.kind, args.loan, args.date, terms, args.note, today)
+    detail = ", ".join(f"{k} {v}" for k, v in terms.items())
+    print(f"Recorded for case '{case.name}': {args.kind}{f' ({loan})' if loan else ''} on {day}"
+          f"{f': {detail}' if detail else ''}.")
+    print(f"Re-plan with it: debtplan case replan '{case.name}'")
+    return EXIT_OK
+
+
+def cmd_case_replan(args: argparse.Namespace) -> int:
+    from .casework import replan
+
+    today = _today(args)
+    if args.out:
+        check_output(args.out)
+    with _open_casefile(args) as cf:
+        done = replan(cf, args.case, today, args.strategy, args.horizon)
+    _print_state(done.state)
+    if done.result is None:
+        print(f"Nothing is owed any more: every loan of case '{args.case}' is cleared or settled. No plan needed.")
+        return EXIT_OK
+    print()
+    scenario = done.state.scenario
+    _print_plan(done.result, summarize(done.result), args.months, scenario.legal.credit_record_years)
+    code = _exit_code(done.result)
+    if done.version is not None:
+        print(f"\nStored as scenario v{done.version} of case '{args.case}', with this plan.")
+    if args.out and code != EXIT_INTERNAL:
+        _write_private_csv(plan_table(done.result.strategy, done.result.ledger), args.out)
+        print(f"Plan written to {args.out}")
+    return code
+
+
+def cmd_case_status(args: argparse.Namespace) -> int:
+    from .casework import actual_vs_plan, case_state, caseload, caseload_frame
+
+    today = _today(args)
+    if args.out:
+        check_output(args.out)
+    with _open_casefile(args) as cf:
+        if not args.case:
+            rows = caseload(cf, today, args.search, args.stage, args.needs_call)
+            where = cf.path
+        else:
+            data = cf.load(args.case)
+    if not args.case:
+        frame = caseload_frame(rows)
+        calls = sum(r.needs_call for r in rows)
+        print(f"Caseload on {today} ({where}): {len(rows)} case(s), {calls} need a call. Most urgent first.")
+        for k, r in enumerate(rows, 1):
+            flag = "CALL" if r.needs_call else "    "
+            print(f"\n{k:>2}. {flag} {r.case}  (urgency {r.urgency}; owed {yuan(r.owed)}; "
+                  f"last payment {r.last_payment or 'none'}; last plan {r.last_plan or 'none'})")
+            for reason in r.reasons:
+                print(f"      - {reason}")
+            if r.due:
+                print("      due this month: " + "; ".join(f"{loan} {yuan(v)}" for loan, v in r.due))
+            for line in r.agreements:
+                print(f"      agreement: {line}")
+            if r.stages:
+                print("      stages: " + "; ".join(r.stages))
+        if args.out:
+            _write_private_csv(frame, args.out)
+            print(f"\nCaseload written to {args.out}")
+        return EXIT_OK
+    state = case_state(data, today)
+    vs = actual_vs_plan(data, today)
+    print(f"Case '{data.case.name}' on {today}: scenario v{data.versions[-1].number} "
+          f"({len(data.payments)} payments, {len(data.events)} events, {len(data.plans)} plans)")
+    _print_state(state)
+    frame = vs.frame()
+    closed = frame[frame["closed"]]
+    if len(closed):
+        shown = closed[["month", "loan", "planned", "paid", "difference", "behind_plan"]].copy()
+        for col in ("planned", "paid", "difference", "behind_plan"):
+            shown[col] = shown[col].map(lambda v: f"{v:,.2f}")
+        print("\nActual against plan (closed months):")
+        print(shown.to_string(index=False))
+    due = [d for d in vs.drift if d.planned_now or d.paid_now]
+    if due:
+        print(f"\nThis month ({vs.month}): " + "; ".join(
+            f"{d.loan} planned {yuan(d.planned_now)}, paid {yuan(d.paid_now)}, still to pay {yuan(d.still_due)}"
+            for d in due))
+    print("\nDrift:")
+    for d in vs.drift:
+        print(f"  {d.text}")
+    if args.out:
+        _write_private_csv(frame, args.out)
+        print(f"\nActual against plan written to {args.out}")
+    return EXIT_OK
+
+
+def cmd_case_export(args: argparse.Namespace) -> int:
+    from .casework import export_files
+    from .export import csv_bytes, write_files
+
+    today = _today(args)
+    out = Path(args.out)
+    if out.exists() and not out.is_dir():
+        raise OutputError(str(out), "exists and is not a folder")
+    with _open_casefile(args) as cf:
+        data = cf.load(args.case)
+    files = export_files(data, today)
+    try:
+        out.mkdir(parents=True, exist_ok=True, mode=0o700)
+    except OSError as exc:
+        raise OutputError(str(out), exc.strerror or str(exc)) from None
+    write_files({out / name: content if isinstance(content, bytes) else csv_bytes(content)
+                 for name, content in files.items()}, private=True)
+    print(f"Case '{data.case.name}' exported to {out}/: {', '.join(files)}")
+    return EXIT_OK
+
+
+def cmd_case_delete(args: argparse.Namespace) -> int:
+    with _open_casefile(args) as cf:
+        cf.case(args.case)  # a case that is not there is an error even without --yes
+        if not args.yes:
+            raise DeleteNotConfirmed(name=args.case)
+        cf.delete_case(args.case)
+        print(f"Case '{args.case}' deleted from {cf.path}: its scenarios, payments, events and plans are gone "
+              f"(backups made earlier still hold it).")
+    return EXIT_OK
+
+
+def cmd_case_backup(args: argparse.Namespace) -> int:
+    with _open_casefile(args) as cf:
+        out = cf.backup(args.out)
+        print(f"Backed up {cf.path} to {out} (owner-only). To use it: --db {out}, or copy it over the case file.")
+    return EXIT_OK
+
+
+def add_case_commands(sub) -> None:
+    """``debtplan case …``: a case file that remembers what was paid and what happened."""
+    from .casefile import ENV_DB, default_path
+    from .casework import EVENT_KINDS, STAGES
+
+    common = argparse.ArgumentParser(add_help=False)
+    common.add_argument("--db", metavar="FILE|URL",
+                        help=f"the case file: a path or sqlite:///PATH (default: ${ENV_DB}, else {default_path()})")
+    common.add_argument("--today", metavar="YYYY-MM-DD", help="act as if today were this day (default: today)")
+    case = sub.add_parser(
+        "case", help="case files: record payments and events, re-plan from today, actual against plan, caseload",
+        description="A case file remembers what was paid and what happened, re-plans from today and shows "
+                    "actual against plan; without a case name, status lists the caseload.")
+    cs = case.add_subparsers(dest="case_command", required=True, parser_class=_Parser)
+
+    p = cs.add_parser("new", parents=[common], help="create a case from a scenario file and make its first plan")
+    p.add_argument("name", metavar="NAME", help="the case's name (e.g. the client's)")
+    p.add_argument("--from", dest="source", required=True, metavar="SCENARIO", help="TOML scenario file")
+    p.add_argument("--strategy", default="optimal", choices=ALL_STRATEGIES, help="plan strategy (default optimal)")
+    p.add_argument("--months", type=_non_negative, default=6, help="months of the plan to print (default 6)")
+    p.set_defaults(run=cmd_case_new)
+
+    p = cs.add_parser("pay", parents=[common], help="record a payment actually made")
+    p.add_argument("case", metavar="CASE")
+    p.add_argument("lender", metavar="LENDER", help="the loan's name, or its lender's if that lender has one loan")
+    p.add_argument("amount", metavar="AMOUNT", help="yuan, e.g. 1200 or 1200.50")
+    p.add_argument("--date", metavar="YYYY-MM-DD", help="the day it was paid (default: today)")
+    p.add_argument("--note", default="", help="a note, e.g. a receipt number")
+    p.set_defaults(run=cmd_case_pay)
+
+    kinds = "; ".join(f"{k}: {v.help}" for k, v in EVENT_KINDS.items())
+    p = cs.add_parser("event", parents=[common], help="record what happened: an agreement, a lawsuit, an income change…",
+                      description=f"Kinds — {kinds}.")
+    p.add_argument("case", metavar="CASE")
+    p.add_argument("kind", choices=tuple(EVENT_KINDS), metavar="KIND", help=", ".join(EVENT_KINDS))
+    p.add_argument("loan", nargs="?", metavar="LOAN", help="the loan (or lender) it happened to; none for income")
+    p.add_argument("--date", metavar="YYYY-MM-DD", help="the day it happened (default: today)")
+    p.add_argument("--monthly", metavar="YUAN", help="agreement: the agreed installment")
+    p.add_argument("--months", type=_positive, metavar="N", help="agreement: how many installments")
+    p.add_argument("--first", metavar="YYYY-MM", help="agreement: month of the first installment")
+    p.add_argument("--amount", metavar="YUAN", help="settlement agreement: the lump sum; income: the new monthly income")
+    p.add_argument("--by", metavar="YYYY-MM", help="settlement agreement: paid in full by this month")
+    p.add_argument("--essentials", metavar="YUAN", help="income: the new monthly essentials, if they change too")
+    p.add_argument("--note", default="", help="a note, e.g. who agreed, the letter's reference")
+    p.set_defaults(run=cmd_case_event)
+
+    p = cs.add_parser("replan", parents=[common], help="plan again from today's state (payments, stages, agreements)")
+    p.add_argument("case", metavar="CASE")
+    p.add_argument("--strategy", default="optimal", choices=ALL_STRATEGIES, help="plan strategy (default optimal)")
+    p.add_argument("--horizon", type=_horizon, metavar="N", help="months to plan (default: the scenario's horizon)")
+    p.add_argument("--out", metavar="PLAN.csv", help="also write the plan as CSV")
+    p.add_argument("--months", type=_non_negative, default=6, help="months of the plan to print (default 6)")
+    p.set_defaults(run=cmd_case_replan)
+
+    p = cs.add_parser("status", parents=[common], help="one case: state, actual against plan, drift; no case: the caseload")
+    p.add_argument("case", nargs="?", metavar="CASE", help="a case; leave out for the caseload")
+    p.add_argument("--search", metavar="TEXT", help="caseload: cases whose name, loans or lenders contain TEXT")
+    p.add_argument("--stage", choices=STAGES, help="caseload: cases with a loan in this stage")
+    p.add_argument("--needs-call", action="store_true", help="caseload: only the cases that need a call")
+    p.add_argument("--out", metavar="FILE.csv", help="write the caseload (or the case's actual against plan) as CSV")
+    p.set_defaults(run=cmd_case_status)
+
+    p = cs.add_parser("export", parents=[common], help="write a case's scenarios (TOML) and records (CSV) to a folder")
+    p.add_argument("case", metavar="CASE")
+    p.add_argument("--out", required=True, metavar="DIR", help="folder to write to (created owner-only if missing)")
+    p.set_defaults(run=cmd_case_export)
+
+    p = cs.add_parser("delete", parents=[common], help="delete a case and everything recorded for it, for good")
+    p.add_argument("case", metavar="CASE")
+    p.add_argument("--yes", action="store_true", help="confirm: this cannot be undone")
+    p.set_defaults(run=cmd_case_delete)
+
+    p = cs.add_parser("backup", parents=[common], help="copy the whole case file, consistently, to FILE (owner-only)")
+    p.add_argument("--out", required=True, metavar="FILE", help="the backup file to write")
+    p.set_defaults(run=cmd_case_backup)
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = _Parser(
         prog="debtplan",
@@ -504,6 +803,7 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--day", type=_day_of_month, default=1, metavar="D",
                    help="day of the month the payments are due (1-28, default 1)")
     p.set_defaults(run=cmd_calendar)
+    add_case_commands(sub)
     return parser
 
 

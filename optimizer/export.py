@@ -130,10 +130,11 @@ def write_csv(frame: pd.DataFrame, path: str | Path) -> None:
     write_files({path: csv_bytes(frame)})
 
 
-def write_files(files: dict[str | Path, bytes]) -> None:
+def write_files(files: dict[str | Path, bytes], private: bool = False) -> None:
     """Write several files all or nothing: each goes to a temporary file in its folder first, and
     only when every one is written are they renamed into place (a failure leaves none behind).
-    Files get the user's normal permissions (umask), like any file they save."""
+    Files get the user's normal permissions (umask), like any file they save, or owner-only
+    (0600) when ``private`` (what comes out of the case file)."""
     pending: list[tuple[str, Path]] = []
     try:
         for path, data in files.items():
@@ -148,7 +149,7 @@ def write_files(files: dict[str | Path, bytes]) -> None:
             pending.append((tmp, path))
             with os.fdopen(fd, "wb") as out:
                 out.write(data)
-                os.fchmod(out.fileno(), _new_file_mode())
+                os.fchmod(out.fileno(), 0o600 if private else _new_file_mode())
         for tmp, path in pending:
             os.replace(tmp, path)
     except BaseException as exc:

@@ -46,6 +46,8 @@ COMMANDS = {
     # and the one-page plan, each as DOCX and PDF.
     "letters": lambda tmp: ([THREE, "--out", tmp / "letters"], f"{(3 * 2 + 1) * 2} files written to {tmp / 'letters'}"),
     "calendar": lambda tmp: ([THREE, "--out", tmp / "plan.ics"], f"Calendar written to {tmp / 'plan.ics'}"),
+    "case": lambda tmp: (["new", "c", "--from", THREE, "--db", tmp / "cases.db", "--today", "2026-12-01"],
+                         f"Case 'c' created in {tmp / 'cases.db'} from {THREE}: 3 loans"),
 }
 
 
