@@ -3,6 +3,8 @@
 Every amount in a script is formatted by :func:`yuan` from the same :class:`LoanTarget` the table
 is made from, so the two cannot disagree. The break-even settlement amount is the borrower's own
 limit and is marked as such: a script never tells the lender the most the borrower would pay.
+:func:`script_for_lender` keeps only the lines meant to be said to the lender (what the dashboard
+lets a borrower copy); :func:`notes_for_borrower` gives the rest, the limit among them.
 """
 
 from __future__ import annotations
@@ -38,11 +40,34 @@ def _rule_zh(targets: Targets, loan, cap) -> str:
     return f"持牌机构：利息、复利、罚息、违约金和费用合计年化不超过{pct(cap.yearly_rate)}"
 
 
+# The steps a borrower says to the lender; every other step is a note to the borrower (the title,
+# preparing the call, advice on an offer, the private limit, evidence, court procedure).
+SAID_TO_LENDER = frozenset({
+    "intro", "breakdown", "dispute", "rate_above_cap", "installments", "waiver", "collection_rules", "confirm",
+})
+
+
 def script(targets: Targets, t: LoanTarget, lang: Lang = "zh") -> str:
     """The call script for one lender: the steps are decided once, the wording is per language."""
+    return _render(_steps(targets, t), lang)
+
+
+def script_for_lender(targets: Targets, t: LoanTarget, lang: Lang = "zh") -> str:
+    """Only what may be said to the lender (for copying or pasting into a chat with them): never
+    the borrower's own limit or the plan's advice about an offer."""
+    return _render([s for s in _steps(targets, t) if s[0] in SAID_TO_LENDER], lang)
+
+
+def notes_for_borrower(targets: Targets, t: LoanTarget, lang: Lang = "zh") -> list[str]:
+    """The script's notes meant for the borrower alone, one per line (the limit among them)."""
+    return [_WORDS[lang][key](**fields).strip().removeprefix("# ")
+            for key, fields in _steps(targets, t) if key not in SAID_TO_LENDER and key != "title"]
+
+
+def _render(steps: list[tuple[str, dict]], lang: Lang) -> str:
     words = _WORDS[lang]
     lines, step = [], 0
-    for key, fields in _steps(targets, t):
+    for key, fields in steps:
         line = words[key](**fields)
         if line.startswith("# "):
             step += 1
