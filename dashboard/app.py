@@ -67,8 +67,9 @@ def choose_case(lang: str) -> tuple[Scenario, str, str] | None:
 
     if st.session_state.get("scenario_pick") not in files:
         st.session_state["scenario_pick"] = current
-    sb.selectbox(t("scenario", lang), files, key="scenario_pick", on_change=picked,
-                 format_func=lambda f: f"{f.removesuffix('.toml')}" + (" ✎" if f"file:{f}" in st.session_state.get("dirty", set()) else ""))
+    sb.selectbox(t("scenario", lang), files, key="scenario_pick", on_change=picked, format_func=lambda f: f.removesuffix(".toml"))
+    if f"file:{current}" in st.session_state.get("dirty", set()):
+        sb.caption(t("unsaved", lang))
     try:
         base = load_scenario(state.SCENARIOS / current)
     except DebtplanError as exc:
@@ -173,10 +174,6 @@ def current_scenario(base: Scenario, source: str, store: dict, values: dict, lan
 
 # ---- views -------------------------------------------------------------------------------------
 
-def who(lender: str, loan: str, lang: str) -> str:
-    return loan if lender == loan else (f"{lender}（{loan}）" if lang == "zh" else f"{lender} ({loan})")
-
-
 def headline(scenario: Scenario, lang: str) -> str:
     sj = scenario.model_dump_json()
     result = engine.optimal(sj)
@@ -187,7 +184,7 @@ def headline(scenario: Scenario, lang: str) -> str:
         first = t("headline_not_free", lang, month=month_name(scenario.months[-1], lang), left=yuan0(summary.left_at_horizon))
     order = sorted(engine.targets(sj).loans, key=lambda x: x.call_rank)
     text = (f"{first} · {t('headline_paid', lang, paid=yuan0(summary.total_paid))} · "
-            f"{t('headline_call', lang, who=who(order[0].lender, order[0].loan, lang))}")
+            f"{t('headline_call', lang, who=state.who(order[0].lender, order[0].loan, lang))}")
     st.session_state["headline"] = text
     return text
 
@@ -230,7 +227,7 @@ def this_month_card(scenario: Scenario, lang: str) -> None:
         for line in sorted(lines, key=lambda x: (-x.pay, x.index)):
             if line.owed <= 0.005:
                 continue
-            name = who(lenders[line.loan], line.loan, lang)
+            name = state.who(lenders[line.loan], line.loan, lang)
             if line.pay >= 0.005:
                 if line.due > 0.005 and line.pay + 0.005 < line.due:
                     why = t("why_part", lang, due=yuan(line.due), short=yuan(line.due - line.pay))
@@ -251,7 +248,7 @@ def this_month_card(scenario: Scenario, lang: str) -> None:
                 rows[-1] += f" · ⚠ {trigger_words(events, lang)}"
         st.markdown("\n".join(rows))
         first = min(tg.loans, key=lambda x: x.call_rank)
-        st.markdown(t("call_first", lang, who=who(first.lender, first.loan, lang)))
+        st.markdown(t("call_first", lang, who=state.who(first.lender, first.loan, lang)))
         st.button(t("open_script", lang, who=first.lender), key="to_script", type="primary",
                   on_click=open_script, args=(first.loan,))
         if result.extra_monthly:
@@ -405,7 +402,7 @@ def negotiate_view(scenario: Scenario, lang: str, loans_box, title: str) -> None
     if st.session_state.get("script_for") not in names:
         st.session_state["script_for"] = names[0]
     chosen = st.selectbox(t("script_for", lang), names, key="script_for",
-                          format_func=lambda n: next(f"{x.call_rank}. {who(x.lender, x.loan, lang)}" for x in order if x.loan == n))
+                          format_func=lambda n: next(f"{x.call_rank}. {state.who(x.lender, x.loan, lang)}" for x in order if x.loan == n))
     target = next(x for x in order if x.loan == chosen)
     target = target._replace(break_even=engine.limit(sj, tg, target.index))
     st.markdown(t("say_this", lang, lender=target.lender))
@@ -416,15 +413,6 @@ def negotiate_view(scenario: Scenario, lang: str, loans_box, title: str) -> None
     download_targets_and_scripts(scenario, tg, lang, title, "neg")
 
 
-def scripts_text(tg, lang: str) -> str:
-    """Every lender's script, only what may be said to them, in call order (the limits stay out)."""
-    parts = [t("scripts_file_head", lang)]
-    for x in sorted(tg.loans, key=lambda x: x.call_rank):
-        head = t("script_head", lang, rank=x.call_rank, who=who(x.lender, x.loan, lang))
-        parts.append(f"{head}\n{'=' * 20}\n{months_in_words(script_for_lender(tg, x, lang), lang)}")
-    return "\n\n".join(parts) + "\n"
-
-
 def download_targets_and_scripts(scenario: Scenario, tg, lang: str, title: str, where: str) -> None:
     sj = scenario.model_dump_json()
     headers = CSV_HEADERS[lang] if st.session_state.get("zh_headers") and lang == "zh" else None
@@ -432,7 +420,7 @@ def download_targets_and_scripts(scenario: Scenario, tg, lang: str, title: str, 
     a.download_button(t("download_targets", lang), lambda: state.csv_bytes(engine.targets_with_limits(sj).table(), headers),
                       state.file_name(title, t("file_targets", lang), "csv"), "text/csv", key=f"dl_targets_{where}",
                       on_click="ignore", help=t("download_targets_help", lang))
-    b.download_button(t("download_scripts", lang), scripts_text(tg, lang).encode("utf-8"),
+    b.download_button(t("download_scripts", lang), state.scripts_text(tg, lang).encode("utf-8"),
                       state.file_name(title, t("file_scripts", lang), "txt"), "text/plain", key=f"dl_scripts_{where}",
                       on_click="ignore")
 

@@ -36,6 +36,7 @@ _TEXT: dict[str, tuple[str, str]] = {
     "unsaved_switch": ("你对当前案例做了修改，还没有保存到文件。切换到「{case}」后，这些修改仍保留在本页，切回来还在；关闭页面就会丢失，需要的话先下载。",
                        "You have changed this case and not saved it to a file. If you switch to “{case}”, your changes stay "
                        "on this page for when you come back, but they are lost when the page closes: download them first if you need them."),
+    "unsaved": ("✎ 这个案例有修改，还没有保存到文件（可在「导出」下载）。", "✎ This case has changes not saved to a file (download them under Export)."),
     "switch_keep": ("切换（保留修改）", "Switch (keep my changes)"),
     "switch_discard": ("放弃修改并切换", "Discard changes and switch"),
     "switch_stay": ("留在当前案例", "Stay on this case"),

@@ -23,8 +23,11 @@ import numpy as np
 import pandas as pd
 import tomli_w
 
-from optimizer import Comparison, Ledger, PlanResult, Scenario, scenario_from_dict
+from optimizer import Comparison, Ledger, Scenario, scenario_from_dict
+from optimizer.scripts import script_for_lender
 from optimizer.terms import RISK_CLASSES
+
+from .i18n import months_in_words, t
 
 SCENARIOS = Path(__file__).resolve().parent.parent / "scenarios"
 DEFAULT_SCENARIO = "three-overdue-loans.toml"
@@ -391,6 +394,21 @@ def _header(column: str, headers: dict[str, str]) -> str:
         return headers[column]
     for prefix, word in headers.items():  # "months_overdue[借呗]" -> "逾期月数[借呗]"
         if prefix.endswith("[") and column.startswith(prefix):
-            return word + column[len(prefix) - 1:]
+            return word + column[len(prefix):]
     return column
 
+
+
+def who(lender: str, loan: str, lang: str) -> str:
+    """"京东科技（京东金条）", or just the name when lender and loan are called the same."""
+    return loan if lender == loan else (f"{lender}（{loan}）" if lang == "zh" else f"{lender} ({loan})")
+
+
+def scripts_text(targets, lang: str) -> str:
+    """Every lender's script, in call order, only what may be said to them: the borrower's limits
+    stay out of the file (they are on screen, apart, and in the targets CSV)."""
+    parts = [t("scripts_file_head", lang)]
+    for x in sorted(targets.loans, key=lambda x: x.call_rank):
+        head = t("script_head", lang, rank=x.call_rank, who=who(x.lender, x.loan, lang))
+        parts.append(f"{head}\n{'=' * 20}\n{months_in_words(script_for_lender(targets, x, lang), lang)}")
+    return "\n\n".join(parts) + "\n"
