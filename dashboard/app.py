@@ -32,8 +32,16 @@ def edits(source: str, base: Scenario) -> dict:
     """This case's edits (created from the file on first use)."""
     store = st.session_state.setdefault("edits", {})
     if source not in store:
-        store[source] = {**state.slider_values(base), "table": state.loan_table(base), "version": 0, "next_label": 10_000}
+        store[source] = {**state.slider_values(base), "table": state.loan_table(base), "version": next_version(),
+                         "next_label": 10_000}
     return store[source]
+
+
+def next_version() -> int:
+    """A number never used before in this session: the loan editor's key changes with each folded
+    edit (and each reset), so an old change set can never be applied twice."""
+    st.session_state["editor_versions"] = st.session_state.get("editor_versions", 0) + 1
+    return st.session_state["editor_versions"]
 
 
 def reset_to_file(source: str) -> None:
@@ -67,7 +75,8 @@ def choose_case(lang: str) -> tuple[Scenario, str, str] | None:
 
     if st.session_state.get("scenario_pick") not in files:
         st.session_state["scenario_pick"] = current
-    sb.selectbox(t("scenario", lang), files, key="scenario_pick", on_change=picked, format_func=lambda f: f.removesuffix(".toml"))
+    sb.selectbox(t("scenario", lang), files, key="scenario_pick", on_change=picked, format_func=lambda f: f.removesuffix(".toml"),
+                 placeholder=t("choose", lang))
     if f"file:{current}" in st.session_state.get("dirty", set()):
         sb.caption(t("unsaved", lang))
     try:
@@ -175,16 +184,16 @@ def current_scenario(base: Scenario, source: str, store: dict, values: dict, lan
 # ---- views -------------------------------------------------------------------------------------
 
 def headline(scenario: Scenario, lang: str) -> str:
+    """Debt-free when, total paid, whom to call first (also kept in session state for tests)."""
     sj = scenario.model_dump_json()
-    result = engine.optimal(sj)
-    summary = summarize(result)
+    summary = summarize(engine.optimal(sj))
     if summary.months_to_debt_free is not None:
         first = t("headline_free", lang, months=summary.months_to_debt_free, month=month_name(summary.debt_free_month, lang))
     else:
         first = t("headline_not_free", lang, month=month_name(scenario.months[-1], lang), left=yuan0(summary.left_at_horizon))
-    order = sorted(engine.targets(sj).loans, key=lambda x: x.call_rank)
+    top = min(engine.targets(sj).loans, key=lambda x: x.call_rank)
     text = (f"{first} · {t('headline_paid', lang, paid=yuan0(summary.total_paid))} · "
-            f"{t('headline_call', lang, who=state.who(order[0].lender, order[0].loan, lang))}")
+            f"{t('headline_call', lang, who=state.who(top.lender, top.loan, lang))}")
     st.session_state["headline"] = text
     return text
 
@@ -208,51 +217,53 @@ def trigger_words(events: dict, lang: str) -> str:
     return t("list_sep", lang).join(said)
 
 
-def this_month_card(scenario: Scenario, lang: str) -> None:
-    sj = scenario.model_dump_json()
-    result = engine.optimal(sj)
-    tg = engine.targets(sj)
+def this_month_card(scenario: Scenario, lang: str):
+    """The card on top of the Plan view: what to pay each lender this month and why. Returns the
+    slots for the headline and for whom to call first, filled by :func:`call_first` once the
+    targets are worked out (after the charts, so the browser draws them meanwhile)."""
+    result = engine.optimal(scenario.model_dump_json())
     ledger = result.ledger
     terms = ledger.terms
-    lines = state.month_lines(ledger, 0)
     triggers = triggers_of(result) or {}
-    lenders = {x.loan: x.lender for x in tg.loans}
-    available = ledger.cash[0] + terms.net[0]
+    lenders = {loan.name: loan.lender_name for loan in scenario.loans}
+    colon = "：" if lang == "zh" else ": "
     with st.container(border=True, key="this_month"):
         st.markdown(f"### {t('this_month', lang, month=month_name(terms.months[0], lang))}")
-        st.markdown(f"**{st.session_state['headline']}**")
-        st.markdown(t("this_month_money", lang, available=yuan(available), paid=yuan(ledger.payments[:, 0].sum()),
-                      kept=yuan(ledger.cash[1])))
+        headline_slot = st.empty()
+        st.markdown(t("this_month_money", lang, available=yuan(ledger.cash[0] + terms.net[0]),
+                      paid=yuan(ledger.payments[:, 0].sum()), kept=yuan(ledger.cash[1])))
         rows = []
-        for line in sorted(lines, key=lambda x: (-x.pay, x.index)):
+        for line in sorted(state.month_lines(ledger, 0), key=lambda x: (-x.pay, x.index)):
             if line.owed <= 0.005:
                 continue
-            name = state.who(lenders[line.loan], line.loan, lang)
-            if line.pay >= 0.005:
-                if line.due > 0.005 and line.pay + 0.005 < line.due:
-                    why = t("why_part", lang, due=yuan(line.due), short=yuan(line.due - line.pay))
-                elif line.balance_after <= 0.005:
-                    why = t("why_clears", lang)
-                elif line.pay > line.due + 0.005:
-                    why = t("why_ahead", lang, due=yuan(line.due))
-                else:
-                    why = t("why_due", lang)
-                rows.append(f"- **{name}**：{t('pay', lang, amount=yuan(line.pay))} · {why}" if lang == "zh"
-                            else f"- **{name}**: {t('pay', lang, amount=yuan(line.pay))} · {why}")
-            else:
+            if line.pay < 0.005:
                 why = t("why_nothing_due", lang) if line.due <= 0.005 else t("why_behind", lang, due=yuan(line.due))
-                rows.append(f"- **{name}**：{t('pay', lang, amount=yuan(0))} · {why}" if lang == "zh"
-                            else f"- **{name}**: {t('pay', lang, amount=yuan(0))} · {why}")
+            elif line.due > 0.005 and line.pay + 0.005 < line.due:
+                why = t("why_part", lang, due=yuan(line.due), short=yuan(line.due - line.pay))
+            elif line.balance_after <= 0.005:
+                why = t("why_clears", lang)
+            elif line.pay > line.due + 0.005:
+                why = t("why_ahead", lang, due=yuan(line.due))
+            else:
+                why = t("why_due", lang)
             events = triggers.get(line.loan) or {}
-            if any(events.values()):
-                rows[-1] += f" · ⚠ {trigger_words(events, lang)}"
+            warn = f" · ⚠ {trigger_words(events, lang)}" if any(events.values()) else ""
+            rows.append(f"- **{state.who(lenders[line.loan], line.loan, lang)}**{colon}"
+                        f"{t('pay', lang, amount=yuan(line.pay))} · {why}{warn}")
         st.markdown("\n".join(rows))
-        first = min(tg.loans, key=lambda x: x.call_rank)
+        call_slot = st.container()
+        if result.extra_monthly:
+            st.warning(t("extra_needed", lang, extra=yuan0(result.extra_monthly)))
+    return headline_slot, call_slot
+
+
+def call_first(scenario: Scenario, lang: str, headline_slot, call_slot) -> None:
+    headline_slot.markdown(f"**{headline(scenario, lang)}**")
+    first = min(engine.targets(scenario.model_dump_json()).loans, key=lambda x: x.call_rank)
+    with call_slot:
         st.markdown(t("call_first", lang, who=state.who(first.lender, first.loan, lang)))
         st.button(t("open_script", lang, who=first.lender), key="to_script", type="primary",
                   on_click=open_script, args=(first.loan,))
-        if result.extra_monthly:
-            st.warning(t("extra_needed", lang, extra=yuan0(result.extra_monthly)))
 
 
 def triggers_section(scenario: Scenario, lang: str) -> None:
@@ -267,7 +278,7 @@ def triggers_section(scenario: Scenario, lang: str) -> None:
 
 
 def plan_view(scenario: Scenario, lang: str, loans_box) -> None:
-    this_month_card(scenario, lang)
+    slots = this_month_card(scenario, lang)
     loans_box()
     result = engine.optimal(scenario.model_dump_json())
     ledger = result.ledger
@@ -295,6 +306,7 @@ def plan_view(scenario: Scenario, lang: str, loans_box) -> None:
     number_table(frame, month_col)
     if shown < terms.horizon:
         st.caption(t("month_table_after", lang, month=month_name(terms.months[shown - 1], lang)))
+    call_first(scenario, lang, *slots)
 
 
 def compare_view(scenario: Scenario, lang: str, loans_box) -> None:
@@ -401,7 +413,7 @@ def negotiate_view(scenario: Scenario, lang: str, loans_box, title: str) -> None
     names = [x.loan for x in order]
     if st.session_state.get("script_for") not in names:
         st.session_state["script_for"] = names[0]
-    chosen = st.selectbox(t("script_for", lang), names, key="script_for",
+    chosen = st.selectbox(t("script_for", lang), names, key="script_for", placeholder=t("choose", lang),
                           format_func=lambda n: next(f"{x.call_rank}. {state.who(x.lender, x.loan, lang)}" for x in order if x.loan == n))
     target = next(x for x in order if x.loan == chosen)
     target = target._replace(break_even=engine.limit(sj, tg, target.index))
@@ -475,8 +487,9 @@ def main() -> None:
     body = st.container()
 
     def loans_box() -> None:
-        label = t("loans", lang, n=len(store["table"]))
-        with st.expander(label, expanded=st.session_state.get("loans_open", False)):
+        # A toggle, not an expander: a closed expander's table is still sent and drawn on every
+        # rerun; a table that is off costs nothing.
+        if st.toggle(t("loans", lang, n=len(store["table"])), key="show_loans"):
             loans_editor(base, source, store, lang)
 
     # The editor is drawn inside the view (where it sits differs per view), so read it first.
@@ -486,8 +499,8 @@ def main() -> None:
     delta = st.session_state.get(key)
     if delta and any(delta.get(k) for k in ("edited_rows", "added_rows", "deleted_rows")):
         store["table"], store["next_label"] = state.fold_edits(store["table"], delta, store["next_label"])
-        store["version"] += 1
-        st.session_state["loans_open"] = True
+        store["version"] = next_version()
+        st.session_state.pop(key, None)
 
     scenario = current_scenario(base, source, store, values, lang, messages)
     dirty = st.session_state.setdefault("dirty", set())
@@ -499,6 +512,7 @@ def main() -> None:
         st.session_state[f"last_good::{source}"] = scenario
     else:
         scenario = st.session_state.get(f"last_good::{source}")
+        st.session_state["show_loans"] = True  # the table with the problem stays in view
     with messages:
         ask_before_switching(lang, scenario, title)
     if scenario is None:
@@ -506,11 +520,9 @@ def main() -> None:
             loans_box()
         return
     try:
-        with messages:
-            if view != "plan":
+        if view != "plan":  # the Plan view has it in its card
+            with messages:
                 st.markdown(f"**{headline(scenario, lang)}**")
-            else:
-                headline(scenario, lang)
         with placeholder.container():
             if view == "plan":
                 plan_view(scenario, lang, loans_box)

@@ -43,7 +43,7 @@ def key(name: str, scenario: str = THREE) -> str:
 
 
 def loans_key(at: AppTest, scenario: str = THREE) -> str:
-    return f"loans::file:{scenario}::{at.session_state['edits'][f'file:{scenario}']['version']}"
+    return f"loans::file:{scenario}::{at.session_state['edits'][f'file:{scenario}']['version']}"  # see app.next_version
 
 
 def edit(at: AppTest, delta: dict, scenario: str = THREE) -> AppTest:
