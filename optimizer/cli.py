@@ -18,7 +18,16 @@ import pandas as pd
 from .errors import DebtplanError
 from .export import plan_table, write_csv
 from .negotiate import DEFAULT_SETTLE_BY, Targets, negotiation_targets
-from .planner import ALL_STRATEGIES, NEGOTIATED, PlanSummary, compare, credit_records, make_plan, summarize
+from .planner import (
+    ALL_STRATEGIES,
+    BEFORE_PLAN,
+    NEGOTIATED,
+    PlanSummary,
+    compare,
+    credit_records,
+    make_plan,
+    summarize,
+)
 from .scripts import script
 from .scenario import load_scenario
 from .solve import PlanResult, PlanStatus
@@ -40,7 +49,7 @@ def yuan(x: float | None) -> str:
 def _exit_code(result: PlanResult) -> int:
     if result.check_problems:
         return EXIT_INTERNAL
-    if result.status in (PlanStatus.NOT_CLEARED, PlanStatus.ESSENTIALS_UNCOVERED):
+    if result.status in (PlanStatus.NOT_CLEARED, PlanStatus.AGREEMENTS_UNAFFORDABLE):
         return EXIT_NOT_CLEARED
     return EXIT_OK
 
@@ -57,12 +66,17 @@ def _print_plan(result: PlanResult, summary: PlanSummary, show_months: int, reco
         f"   Total paid: {yuan(summary.total_paid)}   Interest: {yuan(summary.interest)}"
         f"   Penalty interest: {yuan(summary.penalty)}   Left at horizon: {yuan(summary.left_at_horizon)}"
     )
-    for loan, (cleared, until) in credit_records(result, record_years).items():
-        if cleared is None:
-            print(f"Credit record for {loan}: not repaid within this plan; kept {record_years} years after repayment.")
+    if result.strategy == "optimal" and result.gap:
+        print(f"Best plan found within the time limit; at most {result.gap:.1%} above the best possible "
+              f"weighted cost (not proven optimal).")
+    print(triggers_text(summary.triggers))
+    for loan, (cured, until) in credit_records(result, record_years).items():
+        if cured is None:
+            print(f"Credit record for {loan}: still in default at the end of this plan; kept {record_years} years "
+                  f"from the day the default ends.")
         else:
-            print(f"Credit record for {loan}: repaid {cleared}, kept until about {until} "
-                  f"({record_years} years after repayment, 征信业管理条例 Art. 16).")
+            print(f"Credit record for {loan}: default ends {cured}, record kept until about {until} "
+                  f"({record_years} years from the end of the default, 征信业管理条例 Art. 16).")
     frame = pd.DataFrame(ledger.payments.T, columns=list(terms.names), index=list(terms.months))
     frame["saved"] = ledger.cash[1:]
     last = max(summary.months_to_debt_free or terms.horizon, 1)
@@ -73,6 +87,21 @@ def _print_plan(result: PlanResult, summary: PlanSummary, show_months: int, reco
         print(f"… {last - show_months} more months in the CSV (--out plan.csv)")
     for problem in result.check_problems:
         print(f"internal check failed: {problem}", file=sys.stderr)
+
+
+STAGE_WORDS = {"reported": "reported to the credit bureau", "accelerated": "whole balance demanded",
+               "sued": "sued", "enforcement": "enforcement"}
+
+
+def triggers_text(triggers: dict[str, dict[str, str | None]]) -> str:
+    """What the plan triggers, per loan: the month each stage is first reached, or none."""
+    lines = ["What this plan triggers (month first reached; 'before' = already before the plan):"]
+    for loan, stages in triggers.items():
+        new = [f"{STAGE_WORDS[s]} {m}" for s, m in stages.items() if m not in (None, BEFORE_PLAN)]
+        old = [STAGE_WORDS[s] for s, m in stages.items() if m == BEFORE_PLAN]
+        text = ", ".join(new) if new else "none"
+        lines.append(f"  {loan}: {text}" + (f" (before: {', '.join(old)})" if old else ""))
+    return "\n".join(lines)
 
 
 def cmd_validate(args: argparse.Namespace) -> int:
@@ -324,6 +353,12 @@ def main(argv: list[str] | None = None) -> int:
     except KeyboardInterrupt:
         print("interrupted; nothing was written", file=sys.stderr)
         return 130
+    except BrokenPipeError:
+        # The reader stopped early (`debtplan compare … | head -1`): what it wanted was printed.
+        # Point stdout at the null device so the flush at exit cannot fail again, and exit as a
+        # process stopped by SIGPIPE would, without a traceback.
+        os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
+        return 141
 
 
 if __name__ == "__main__":

@@ -7,9 +7,15 @@ money left on the balances in the same order:
 
 * avalanche: highest APR first;
 * snowball: smallest balance first (re-ranked every month);
-* priority: enforcement > lawsuit > credit-reported > abusive collection > the rest, then APR;
+* priority: enforcement > lawsuit > credit-reported > abusive collection > the rest, then APR,
+  ranked by the stages each loan has reached by that month (a loan sued under the plan moves up);
 * pro-rata: the month's money split in proportion to what each loan owes (balance matching);
 * minimum: pay what is due (in proportion when short) and keep the rest as savings.
+
+Every rule pays the installments of an agreement already reached first (people keep what they
+signed), and none spends the money later months' essentials need (``MonthView.available`` is net
+of that reserve), so the comparison with the optimizer is fair. The ledger applies the same
+escalation to every plan.
 """
 
 from __future__ import annotations
@@ -20,14 +26,20 @@ import numpy as np
 
 from .ledger import MonthView, Policy
 from .scenario import Scenario
-from .terms import PlanTerms
+from .terms import ENFORCEMENT, REPORTED, SUED, PlanTerms
 
 STRATEGIES = ("avalanche", "snowball", "priority", "pro-rata", "minimum")
 
 
-def _in_order(view: MonthView, order: np.ndarray) -> np.ndarray:
+def _agreed_first(view: MonthView) -> tuple[np.ndarray, float]:
+    """Agreement installments paid first (in proportion if even they do not fit)."""
     money = max(0.0, view.available)
-    pay = np.zeros_like(view.owed)
+    pay = _proportional(view.agreed, money)
+    return pay, money - pay.sum()
+
+
+def _in_order(view: MonthView, order: np.ndarray) -> np.ndarray:
+    pay, money = _agreed_first(view)
     for target in (view.due, view.owed):
         for i in order:
             step = min(target[i] - pay[i], money)
@@ -41,6 +53,8 @@ def _proportional(amounts: np.ndarray, money: float) -> np.ndarray:
     total = amounts.sum()
     if total <= money:
         return amounts.copy()
+    if total <= 0:
+        return np.zeros_like(amounts)
     return amounts * (max(0.0, money) / total)
 
 
@@ -53,21 +67,26 @@ def snowball(terms: PlanTerms, scenario: Scenario) -> Policy:
     return lambda view: _in_order(view, np.lexsort((-terms.r, view.owed)))
 
 
+def priority_rank(stages: np.ndarray, collection: np.ndarray) -> np.ndarray:
+    """0 enforcement, 1 sued, 2 reported, 3 abusive collection, 4 the rest."""
+    return np.select([stages[:, ENFORCEMENT], stages[:, SUED], stages[:, REPORTED], collection], [0, 1, 2, 3], 4)
+
+
 def priority(terms: PlanTerms, scenario: Scenario) -> Policy:
-    rank = np.array([
-        0 if loan.enforcement else 1 if loan.lawsuit else 2 if loan.credit_reported else 3 if loan.abusive_collection else 4
-        for loan in scenario.loans
-    ])
-    order = np.lexsort((-terms.r, rank))
-    return lambda view: _in_order(view, order)
+    return lambda view: _in_order(view, np.lexsort((-terms.r, priority_rank(view.stages, terms.collection))))
+
+
+def _after_agreed(view: MonthView, amounts: np.ndarray) -> np.ndarray:
+    pay, money = _agreed_first(view)
+    return pay + _proportional(np.maximum(amounts - pay, 0.0), money)
 
 
 def pro_rata(terms: PlanTerms, scenario: Scenario) -> Policy:
-    return lambda view: _proportional(view.owed, view.available)
+    return lambda view: _after_agreed(view, view.owed)
 
 
 def minimum(terms: PlanTerms, scenario: Scenario) -> Policy:
-    return lambda view: _proportional(view.due, view.available)
+    return lambda view: _after_agreed(view, view.due)
 
 
 POLICIES: dict[str, Callable[[PlanTerms, Scenario], Policy]] = {

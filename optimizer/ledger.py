@@ -3,7 +3,9 @@
 :func:`replay` runs a plan through the rules of :mod:`optimizer.terms`: accrue contract interest
 on the whole balance and the penalty markup on the overdue part, take the month's payment
 (applied to fees, then penalty interest, then interest, then principal: Civil Code Art. 561),
-carry unspent money to the next month. A plan is either a fixed payment matrix (the optimizer's,
+carry unspent money to the next month, and move each loan along its escalation path
+(:mod:`optimizer.terms`: a month ending overdue is a month behind; enough of them in a row and
+the loan is reported, accelerated, sued, enforced; stages stay reached). A plan is either a fixed payment matrix (the optimizer's,
 or a CSV's) or a *policy* called once a month with what is owed and due (the heuristics), so the
 heuristics never re-implement a rule.
 
@@ -18,7 +20,7 @@ from collections.abc import Callable
 
 import numpy as np
 
-from .terms import PlanTerms
+from .terms import ACCELERATED, ENFORCEMENT, STAGES, SUED, PlanTerms
 
 # A balance (or an overdue part) under half a fen is settled: lenders settle to the fen, and LP
 # solutions and float arithmetic leave residuals of 1e-7 yuan that must not count as a debt
@@ -35,8 +37,10 @@ class MonthView(NamedTuple):
 
     t: int
     owed: np.ndarray  # (n,) balance after this month's accrual
-    due: np.ndarray  # (n,) what the lender demands now: owed above the contract schedule
-    available: float  # cash carried over + this month's income − essentials
+    due: np.ndarray  # (n,) what the lender demands now: owed above the schedule in force
+    available: float  # cash carried over + this month's money − what later months' essentials need
+    stages: np.ndarray  # (n, 4) bool: stages reached so far (STAGES order)
+    agreed: np.ndarray  # (n,) what an agreement requires this month
 
 
 Policy = Callable[[MonthView], np.ndarray]
@@ -55,6 +59,9 @@ class Ledger(NamedTuple):
     paid_parts: np.ndarray  # (n, 4) paid to fees, penalty, interest, principal over the plan
     parts: np.ndarray  # (n, 4) still owed at the horizon, by part
     problems: tuple[str, ...]
+    fees: np.ndarray  # (n, T) court and enforcement fees added to the debt in month t
+    stages: np.ndarray  # (n, 4, T+1) bool: stages reached by the end of month t (0: now)
+    schedule: np.ndarray  # (n, T+1) the balance the lender expects, acceleration applied
 
     # ---- figures every view uses -------------------------------------------------------------
 
@@ -68,20 +75,52 @@ class Ledger(NamedTuple):
         return float(self.balance[:, -1].sum())
 
     @property
+    def behind(self) -> np.ndarray:
+        """(n, T+1) bool: the loan ended the month overdue."""
+        return self.overdue > 0
+
+    @property
+    def risk(self) -> np.ndarray:
+        """(n, T+1) yuan per yuan-month overdue, by the stages reached by the end of each month."""
+        t = self.terms
+        return t.static_risk[:, None] + np.einsum("isk,s->ik", self.stages.astype(float), t.stage_weight)
+
+    @property
     def overdue_yuan_months(self) -> np.ndarray:
         """(n,) Σ over plan months 1..T of the overdue amount."""
         return self.overdue[:, 1:].sum(axis=1)
+
+    @property
+    def after_horizon_cost(self) -> float:
+        """Debt left at the horizon, charged as if it stayed as it is for ``after_horizon`` months."""
+        t = self.terms
+        b, o = self.balance[:, -1], self.overdue[:, -1]
+        monthly = t.w_interest * (t.r * b + (t.rp - t.r) * o) + self.risk[:, -1] * o
+        return float(t.after_horizon * monthly.sum() + t.w_unpaid * b.sum())
 
     @property
     def weighted_cost(self) -> float:
         """The optimizer's objective, evaluated on this plan (yuan)."""
         t = self.terms
         return float(
-            t.w_interest * self.charges.sum()
-            + (t.risk * self.overdue_yuan_months).sum()
-            + t.w_unpaid * self.balance[:, -1].sum()
+            t.w_interest * (self.charges.sum() + self.fees.sum())
+            + (self.risk[:, 1:] * self.overdue[:, 1:]).sum()
+            + self.after_horizon_cost
             + t.w_interest * t.settlement_premium
+            + self.escalation_cost
+            + self.missed_months_cost
         )
+
+    @property
+    def missed_months_cost(self) -> float:
+        """Months behind, each weighted by the loan's installment (``missed_installment``)."""
+        return float((self.behind[:, 1:] * self.terms.missed_cost[:, None]).sum())
+
+    @property
+    def escalation_cost(self) -> float:
+        """The one-off weighted cost of the stages this plan reaches (``PlanTerms.stage_once``)."""
+        t = self.terms
+        return float((t.stage_once * (self.stages[:, :, -1] & ~t.stage0)).sum())
 
     @property
     def debt_free_month(self) -> int | None:
@@ -91,6 +130,18 @@ class Ledger(NamedTuple):
             return None
         later = np.nonzero(owing)[0]
         return int(later[-1]) + 2 if later.size else 1
+
+    def reached(self) -> dict[str, dict[str, int | None]]:
+        """Per loan, the 1-based plan month each stage is first reached (None: not in this plan;
+        0: reached already before the plan)."""
+        out: dict[str, dict[str, int | None]] = {}
+        for i, name in enumerate(self.terms.names):
+            row: dict[str, int | None] = {}
+            for s, stage in enumerate(STAGES):
+                hit = np.nonzero(self.stages[i, s])[0]
+                row[stage] = int(hit[0]) if hit.size else None
+            out[name] = row
+        return out
 
 
 def replay(terms: PlanTerms, plan: np.ndarray | Policy) -> Ledger:
@@ -102,22 +153,38 @@ def replay(terms: PlanTerms, plan: np.ndarray | Policy) -> Ledger:
     payments = np.zeros((n, T))
     interest = np.zeros((n, T))
     penalty = np.zeros((n, T))
+    fees = np.zeros((n, T))
     cash = np.zeros(T + 1)
+    stages = np.zeros((n, 4, T + 1), dtype=bool)
+    schedule = terms.schedule.copy()
     parts = terms.opening_parts.copy()
     paid_parts = np.zeros((n, 4))
     problems: list[str] = []
+    reserve = terms.reserve
 
+    stages[:, :, 0] = terms.stage0
+    schedule[:, 0] *= ~terms.stage0[:, ACCELERATED]
     balance[:, 0] = terms.opening
     overdue[:, 0] = terms.opening_overdue
     cash[0] = terms.cash0
+    run = np.zeros(n)  # months behind in the current run
+    initial = terms.days0 > 0  # the current run began before the plan
+    since_suit = np.zeros(n)  # months behind in a row after the suit
     for t in range(T):
+        now = stages[:, :, t]
+        if t > 0:  # fees of stages reached at the end of last month join the debt now
+            fees[:, t] = ((now & ~stages[:, :, t - 1]) * terms.stage_fee).sum(axis=1)
+        fees[:, t] += terms.late_fee * (overdue[:, t] > 0)  # a card behind last month: its late fee
+        schedule[:, t + 1] *= ~now[:, ACCELERATED]
         interest[:, t] = terms.r * balance[:, t]
         penalty[:, t] = (terms.rp - terms.r) * overdue[:, t]
+        parts[:, 0] += fees[:, t]
         parts[:, 2] += interest[:, t]
         parts[:, 1] += penalty[:, t]
-        owed = balance[:, t] + interest[:, t] + penalty[:, t]
+        owed = balance[:, t] + interest[:, t] + penalty[:, t] + fees[:, t]
         available = cash[t] + terms.net[t]
-        view = MonthView(t, owed, np.maximum(0.0, owed - terms.schedule[:, t + 1]), available)
+        due = np.maximum(0.0, owed - schedule[:, t + 1])
+        view = MonthView(t, owed, due, available - reserve[t], now.copy(), np.minimum(terms.agreed[:, t], owed))
         pay = np.asarray(decide(view), dtype=float)
         if (pay < -BUDGET_TOLERANCE).any():
             problems.append(f"{terms.months[t]}: negative payment")
@@ -136,10 +203,22 @@ def replay(terms: PlanTerms, plan: np.ndarray | Policy) -> Ledger:
         left[settled] = 0.0
         parts[settled] = 0.0
         balance[:, t + 1] = left
-        behind = left - terms.schedule[:, t + 1]
-        overdue[:, t + 1] = np.where(behind < SETTLED_BELOW, 0.0, behind)
+        behind_by = left - schedule[:, t + 1]
+        late = behind_by >= SETTLED_BELOW
+        overdue[:, t + 1] = np.where(late, behind_by, 0.0)
         payments[:, t] = pay
         cash[t + 1] = available - pay.sum()
         if cash[t + 1] < -BUDGET_TOLERANCE * max(1.0, abs(available)):
             problems.append(f"{terms.months[t]}: payments exceed the money available by ¥{-cash[t + 1]:,.2f}")
-    return Ledger(terms, payments, balance, overdue, interest, penalty, cash, paid_parts, parts, tuple(problems))
+        # Escalation: count the run of months behind and what it reaches by the end of the month.
+        run = np.where(late, run + 1, 0.0)
+        initial &= late
+        days = np.where(initial, terms.days0 + 30 * run, 30 * (run - 1) + 15)
+        since_suit = np.where(late & now[:, SUED], since_suit + 1, 0.0)
+        reached = now.copy()
+        reached[:, :3] |= late[:, None] & (days[:, None] >= terms.stage_days)
+        reached[:, ENFORCEMENT] |= since_suit >= terms.enforcement_months
+        reached[:, ACCELERATED] |= reached[:, SUED] & ~now[:, SUED]  # a new suit demands everything
+        stages[:, :, t + 1] = reached
+    return Ledger(terms, payments, balance, overdue, interest, penalty, cash, paid_parts, parts, tuple(problems),
+                  fees, stages, schedule)

@@ -52,6 +52,9 @@ DEFAULT_MAX_RESTRUCTURE_MONTHS = 36
 DEFAULT_MAX_RESTRUCTURE_MONTHS_CARD = 60
 # Negative credit records are kept 5 years from the end of the default (征信业管理条例 Art. 16).
 DEFAULT_CREDIT_RECORD_YEARS = 5
+# Credit cards (DOMAIN.md §7): no penalty interest since 2017 but a late fee (违约金), commonly 5 %
+# of the unpaid minimum payment, with no interest on it (银发〔2016〕111号; high).
+DEFAULT_CARD_LATE_FEE = 0.05
 # Private loans signed before this day: interest up to the day before under the old rule (24 %
 # protected), from it under 4 × LPR (SPC private-lending provisions, 2020 rev., Art. 31).
 PRIVATE_RULE_CHANGE = dt.date(2020, 8, 20)

@@ -1,9 +1,34 @@
-"""The repayment LP, built from :class:`~optimizer.terms.PlanTerms` one constraint family at a time.
+"""The repayment model, a MILP built from :class:`~optimizer.terms.PlanTerms` one constraint
+family at a time.
 
-Variables (loans i, plan months t = 1..T): ``pay[i,t] ≥ 0``, ``balance[i,t] ≥ 0``,
+Variables (loans i, plan months t = 1..T): ``pay[i,t] ≥ agreed[i,t]``, ``balance[i,t] ≥ 0``,
 ``overdue[i,t] ≥ 0``, ``cash[t] ≥ 0`` (money carried to the next month); optionally ``extra``
 (one extra monthly amount), ``take[i]`` (binary: a settlement offer is taken) and
-``settle[i,t]`` (payments toward it).
+``settle[i,t]`` (payments toward it). Escalation (DOMAIN.md §6) adds ``behind[i,t]`` (binary:
+the loan ends month t overdue), ``stage[i,s,t]`` (stage s reached by the end of month t: reported,
+accelerated, sued, enforcement) and ``weighted[i,s,t]`` (the overdue yuan that carry stage s's
+weight).
+
+Why a MILP and not the LP alone: a loan left unpaid does not stay as it is; each month behind moves
+it towards a credit report, acceleration, a lawsuit and enforcement. Only binaries can say "this
+month is behind" and count runs of such months; everything else stays linear. The binaries are
+only the ``behind`` ones: given them, every stage variable's smallest feasible value is whole, and
+the objective always pushes it there (a stage only ever costs), so stages are continuous columns.
+After the MILP the behind pattern is fixed and the LP re-solved ("polished"), so a tiny overdue
+under the solver's integrality tolerance can never slip past a trigger.
+
+Escalation families, with ``M[i,t]`` the most loan i can owe at month t (opening balance grown at
+the penalty rate, plus fees):
+
+* ``behind[借呗,2026-03]``:  O[t] − M·behind[t] ≤ 0
+* ``reach[借呗,reported,2027-02]``: stage[t] − Σ behind[t−k+1..t] ≥ −(k − 1) for a run of k months
+  (``k`` from the stage's days, :func:`optimizer.terms.run_months`); while the loan stays behind
+  from the plan's start, the scenario's days overdue count too;
+* ``enforce[借呗,2027-09]``: enforcement[t] − sued[t−k] − Σ behind[t−k+1..t] ≥ −k;
+* ``stays[借呗,sued,2027-03]``: stage[t] ≥ stage[t−1]; ``sued ⇒ accelerated``;
+* ``weighted[借呗,sued,2027-03]``: weighted[t] − O[t] − M·stage[t] ≥ −M;
+* the overdue rows become O[t] − B[t] − S[t]·accelerated[t−1] ≥ −S[t] (acceleration makes the whole
+  balance due), and the balance rows add each stage's fee the month after it is reached.
 
 Constraint families, each its own function returning a :class:`Block` of rows, each row named the
 way a user reads it:
@@ -16,10 +41,14 @@ way a user reads it:
 * ``settle[借呗]``:          Σ settle = amount × take
 * ``paid_by[借呗,2027-03]``: B[t] = 0 (a loan that must be paid off by a month)
 
-Objective: w_interest × (interest + penalty charged + settlement premiums) + Σ risk × overdue
-+ w_unpaid × B[T]: the same figure :attr:`optimizer.ledger.Ledger.weighted_cost` computes for any
-plan. With rp ≥ r and non-negative weights, minimising pushes O to max(0, B − S), so the LP is
-exact (DOMAIN.md §4).
+Objective: w_interest × (interest + penalty + fees charged + settlement premiums) + Σ risk ×
+overdue (the fixed collection weight, plus each stage's weight from the month it is reached)
++ the debt left at the horizon, charged as if it stayed as it is for ``after_horizon`` more
+months (interest, penalty and risk weights) plus ``w_unpaid`` per yuan: the same figure
+:attr:`optimizer.ledger.Ledger.weighted_cost` computes for any plan. Valuing the debt left with the
+same weights keeps the harm order when money is short: a sued loan left behind costs its lawsuit
+weight after the horizon too. With rp ≥ r and non-negative weights, minimising pushes O to
+max(0, B − S), so the model is exact.
 
 Blocks are numpy arrays, built without a Python loop over cells, the way linopy builds models.
 :func:`to_highs` turns them into a HiGHS model in one call; :func:`to_pulp` turns the same blocks
@@ -33,9 +62,11 @@ from collections.abc import Callable
 
 import numpy as np
 
-from .terms import PlanTerms
+from .terms import ACCELERATED, ENFORCEMENT, REPORTED, STAGES, SUED, PlanTerms, run_months
 
 INF = float("inf")
+# Stages whose weight applies to the overdue yuan from the month they are reached.
+WEIGHTED_STAGES = (REPORTED, SUED, ENFORCEMENT)
 
 
 class ModelOptions(NamedTuple):
@@ -84,6 +115,10 @@ class Layout(NamedTuple):
         return {i: start + k for k, (i, _, _) in enumerate(self.offers)}
 
     @property
+    def take_columns(self) -> np.ndarray:
+        return np.array(list(self.take.values()), dtype=int)
+
+    @property
     def settle(self) -> dict[int, np.ndarray]:
         start = 3 * self.n * self.T + self.T + self.has_extra + len(self.offers)
         out = {}
@@ -93,8 +128,27 @@ class Layout(NamedTuple):
         return out
 
     @property
-    def n_cols(self) -> int:
+    def _escalation_start(self) -> int:
         return 3 * self.n * self.T + self.T + self.has_extra + len(self.offers) + sum(by for _, _, by in self.offers)
+
+    @property
+    def behind(self) -> np.ndarray:
+        """(n, T) columns: the loan ends month t overdue (binary)."""
+        return self._escalation_start + np.arange(self.n * self.T).reshape(self.n, self.T)
+
+    @property
+    def stage(self) -> np.ndarray:
+        """(n, 4, T) columns: stage s reached by the end of month t."""
+        return self._escalation_start + self.n * self.T + np.arange(4 * self.n * self.T).reshape(self.n, 4, self.T)
+
+    @property
+    def weighted(self) -> np.ndarray:
+        """(n, 3, T) columns: the overdue yuan carrying the weight of WEIGHTED_STAGES[k]."""
+        return self._escalation_start + 5 * self.n * self.T + np.arange(3 * self.n * self.T).reshape(self.n, 3, self.T)
+
+    @property
+    def n_cols(self) -> int:
+        return self._escalation_start + 8 * self.n * self.T
 
     def column_names(self) -> list[str]:
         n, T = self.n, self.T
@@ -103,6 +157,9 @@ class Layout(NamedTuple):
         names += ["extra"] if self.has_extra else []
         names += [f"take_{i}" for i, _, _ in self.offers]
         names += [f"settle_{i}_{t}" for i, _, by in self.offers for t in range(by)]
+        names += [f"behind_{i}_{t}" for i in range(n) for t in range(T)]
+        names += [f"stage_{i}_{s}_{t}" for i in range(n) for s in range(4) for t in range(T)]
+        names += [f"weighted_{i}_{k}_{t}" for i in range(n) for k in range(3) for t in range(T)]
         return names
 
 
@@ -169,8 +226,49 @@ def _cell_names(family: str, terms: PlanTerms) -> Callable[[], list[str]]:
     return lambda: [f"{family}[{loan},{month}]" for loan in terms.names for month in terms.months]
 
 
-def balance_rows(terms: PlanTerms, layout: Layout) -> Block:
-    """B[t] − (1 + r)·B[t−1] − (rp − r)·O[t−1] + pay[t] = 0; month 1: = opening accrued."""
+def effective_schedule(terms: PlanTerms) -> np.ndarray:
+    """S[:, 0..T] with loans accelerated before the plan owing everything now."""
+    return terms.schedule * ~terms.stage0[:, ACCELERATED, None]
+
+
+class Escalation(NamedTuple):
+    """Which escalation variables are free, and the earliest month each stage can be reached."""
+
+    free: np.ndarray  # (n, 4) bool: the stage is not reached yet and can be within the horizon
+    earliest: np.ndarray  # (n, 4) 1-based month (T + 1: never within the horizon)
+    run: np.ndarray  # (n, 3) months behind in a new run that reach reported / accelerated / sued
+    watch: np.ndarray  # (n,) bool: the loan needs behind binaries
+    big: np.ndarray  # (n, T) M[i,t]: the most loan i can owe at the end of month t
+
+
+def escalation(terms: PlanTerms) -> Escalation:
+    n, T = terms.n_loans, terms.horizon
+    earliest = np.full((n, 4), T + 1, dtype=int)
+    run = np.ones((n, 3), dtype=int)
+    for i in range(n):
+        d0 = terms.days0[i]
+        for s in range(3):
+            days = terms.stage_days[i, s]
+            run[i, s] = run_months(min(days, 1e6))
+            if days >= 1e6:
+                continue
+            first = run[i, s]
+            if d0 > 0:
+                first = min(first, max(1, int(np.ceil((days - d0) / 30 - 1e-9))))
+            earliest[i, s] = min(first, T + 1)
+        sued_by = 0 if terms.stage0[i, SUED] else earliest[i, SUED]
+        earliest[i, ENFORCEMENT] = min(sued_by + int(terms.enforcement_months[i]), T + 1)
+    earliest[terms.stage0] = 0
+    free = ~terms.stage0 & (earliest <= T)
+    grow = np.cumprod(np.tile(1.0 + terms.rp, (T, 1)).T, axis=1)
+    big = (terms.opening + terms.stage_fee.sum(axis=1))[:, None] * grow
+    watch = free.any(axis=1) | (terms.missed_cost > 0) | (terms.late_fee > 0)
+    return Escalation(free, earliest, run, watch, np.maximum(big, 1.0))
+
+
+def balance_rows(terms: PlanTerms, layout: Layout, esc: Escalation) -> Block:
+    """B[t] − (1 + r)·B[t−1] − (rp − r)·O[t−1] − fees reached at the end of t−1 + pay[t] = 0;
+    month 1: = opening accrued."""
     n, T = layout.n, layout.T
     i, t = _grid(n, T)
     row = np.arange(n * T)
@@ -180,17 +278,32 @@ def balance_rows(terms: PlanTerms, layout: Layout) -> Block:
     rows = [row, row, row[later], row[later]]
     cols = [layout.balance[i, t], layout.pay[i, t], layout.balance[i, t - 1][later], layout.overdue[i, t - 1][later]]
     vals = [np.ones(n * T), np.ones(n * T), -grow[i][later], -markup[i][later]]
-    rhs = np.where(t == 0, (grow * terms.opening + markup * terms.opening_overdue)[i], 0.0)
+    late = terms.late_fee * (terms.opening_overdue > 0)  # a card behind now: its late fee in month 1
+    rhs = np.where(t == 0, (grow * terms.opening + markup * terms.opening_overdue + late)[i], 0.0)
+    cards = np.nonzero(terms.late_fee > 0)[0]
+    for loan in cards:  # a card behind at the end of month t−1 is charged its late fee in month t
+        months = np.arange(1, T)
+        rows.append(loan * T + months)
+        cols.append(layout.behind[loan, months - 1])
+        vals.append(np.full(len(months), -terms.late_fee[loan]))
     for loan, column in layout.take.items():  # taking the offer writes the whole balance off
         rows.append(np.array([loan * T]))
         cols.append(np.array([column]))
         vals.append(np.array([rhs[loan * T]]))
+    # A stage reached at the end of month t−1 adds its fee in month t: −fee·(stage[t−1] − stage[t−2]).
+    for loan, stage in zip(*np.nonzero(esc.free & (terms.stage_fee > 0))):
+        fee = terms.stage_fee[loan, stage]
+        months = np.arange(1, T)  # 0-based month index m ≥ 1 of the balance row
+        rows += [loan * T + months, loan * T + months[1:]]
+        cols += [layout.stage[loan, stage, months - 1], layout.stage[loan, stage, months[1:] - 2]]
+        vals += [np.full(len(months), -fee), np.full(len(months) - 1, fee)]
     return Block("balance", np.concatenate(rows), np.concatenate(cols), np.concatenate(vals), rhs, rhs.copy(),
                  _cell_names("balance", terms))
 
 
-def overdue_rows(terms: PlanTerms, layout: Layout) -> Block:
-    """O[t] − B[t] ≥ −S[t]: the overdue part is whatever exceeds the contract schedule.
+def overdue_rows(terms: PlanTerms, layout: Layout, esc: Escalation) -> Block:
+    """O[t] − B[t] − S[t]·accelerated[t−1] ≥ −S[t]: the overdue part is whatever exceeds the
+    schedule in force (all of the balance once the loan is accelerated).
 
     Where the schedule is 0 (an accelerated loan; any month after the contract's last
     installment) the whole balance is overdue, so the row is the equality O = B: the same
@@ -200,12 +313,116 @@ def overdue_rows(terms: PlanTerms, layout: Layout) -> Block:
     n, T = layout.n, layout.T
     i, t = _grid(n, T)
     row = np.arange(n * T)
-    schedule = terms.schedule[i, t + 1]
+    schedule = effective_schedule(terms)[i, t + 1]
+    rows, cols = [row, row], [layout.overdue[i, t], layout.balance[i, t]]
+    vals = [np.ones(n * T), -np.ones(n * T)]
+    can = esc.free[i, ACCELERATED] & (t > 0) & (schedule > 0)
+    rows.append(row[can])
+    cols.append(layout.stage[i[can], ACCELERATED, t[can] - 1])
+    vals.append(-schedule[can])
     return Block(
-        "overdue", np.concatenate([row, row]), np.concatenate([layout.overdue[i, t], layout.balance[i, t]]),
-        np.concatenate([np.ones(n * T), -np.ones(n * T)]), -schedule, np.where(schedule == 0, 0.0, INF),
-        _cell_names("overdue", terms),
+        "overdue", np.concatenate(rows), np.concatenate(cols), np.concatenate(vals), -schedule,
+        np.where(schedule == 0, 0.0, INF), _cell_names("overdue", terms),
     )
+
+
+def behind_rows(terms: PlanTerms, layout: Layout, esc: Escalation) -> Block:
+    """O[t] − M·behind[t] ≤ 0, for loans that can still escalate; and, tighter while the loan is
+    on its schedule (what the LP relaxation needs to see a missed month at all),
+    O[t] − (M − S[t])·behind[t] − S[t]·accelerated[t−1] ≤ 0."""
+    loans = np.nonzero(esc.watch)[0]
+    T = layout.T
+    i = np.repeat(loans, T)
+    t = np.tile(np.arange(T), len(loans))
+    row = np.arange(len(i))
+    schedule = effective_schedule(terms)[i, t + 1]
+    tight = (schedule > 0) & esc.free[i, ACCELERATED] & (t > 0)
+    row2 = len(i) + np.arange(tight.sum())
+    ti, tt = i[tight], t[tight]
+    names = [f"behind[{terms.names[a]},{terms.months[b]}]" for a, b in zip(i, t)]
+    return Block(
+        "behind",
+        np.concatenate([row, row, row2, row2, row2]),
+        np.concatenate([layout.overdue[i, t], layout.behind[i, t], layout.overdue[ti, tt], layout.behind[ti, tt],
+                        layout.stage[ti, ACCELERATED, tt - 1]]),
+        np.concatenate([np.ones(len(i)), -esc.big[i, t], np.ones(len(ti)), -(esc.big[ti, tt] - schedule[tight]),
+                        -schedule[tight]]),
+        np.full(len(i) + len(ti), -INF), np.zeros(len(i) + len(ti)),
+        lambda: names + [f"on_schedule[{terms.names[a]},{terms.months[b]}]" for a, b in zip(ti, tt)],
+    )
+
+
+def reach_rows(terms: PlanTerms, layout: Layout, esc: Escalation) -> Block:
+    """A run of months behind reaches a stage; enforcement follows months behind after the suit;
+    stages stay reached; a suit demands the whole balance."""
+    T = layout.T
+    rows, cols, vals, lower, names = [], [], [], [], []
+
+    def add(entries: list[tuple[int, float]], lo: float, name: str) -> None:
+        k = len(lower)
+        rows.extend([k] * len(entries))
+        cols.extend(c for c, _ in entries)
+        vals.extend(v for _, v in entries)
+        lower.append(lo)
+        names.append(name)
+
+    for i, s in zip(*np.nonzero(esc.free)):
+        loan, stage = terms.names[i], STAGES[s]
+        z = layout.stage[i, s]
+        b = layout.behind[i]
+        if s < ENFORCEMENT:
+            k = int(esc.run[i, s])
+            for m in range(max(k, esc.earliest[i, s]), T + 1):  # 1-based month
+                add([(z[m - 1], 1.0)] + [(b[tau - 1], -1.0) for tau in range(m - k + 1, m + 1)], -(k - 1),
+                    f"reach[{loan},{stage},{terms.months[m - 1]}]")
+            d0, days = terms.days0[i], terms.stage_days[i, s]
+            if d0 > 0:
+                for m in range(1, min(k, T + 1)):
+                    if d0 + 30 * m >= days:
+                        add([(z[m - 1], 1.0)] + [(b[tau - 1], -1.0) for tau in range(1, m + 1)], -(m - 1),
+                            f"reach[{loan},{stage},{terms.months[m - 1]}]")
+        else:
+            k = int(terms.enforcement_months[i])
+            for m in range(max(k, esc.earliest[i, s]), T + 1):
+                entries = [(z[m - 1], 1.0)] + [(b[tau - 1], -1.0) for tau in range(m - k + 1, m + 1)]
+                lo = -float(k)
+                if m - k >= 1:
+                    entries.append((layout.stage[i, SUED, m - k - 1], -1.0))
+                else:
+                    lo += float(terms.stage0[i, SUED])
+                add(entries, lo, f"enforce[{loan},{terms.months[m - 1]}]")
+        for m in range(2, T + 1):
+            add([(z[m - 1], 1.0), (z[m - 2], -1.0)], 0.0, f"stays[{loan},{stage},{terms.months[m - 1]}]")
+        if s == SUED and esc.free[i, ACCELERATED]:
+            for m in range(1, T + 1):
+                add([(layout.stage[i, ACCELERATED, m - 1], 1.0), (z[m - 1], -1.0)], 0.0,
+                    f"sued_accelerated[{loan},{terms.months[m - 1]}]")
+    lower_arr = np.array(lower, dtype=float)
+    return Block("reach", np.array(rows, dtype=int), np.array(cols, dtype=int), np.array(vals, dtype=float),
+                 lower_arr, np.full(len(lower_arr), INF), lambda: names)
+
+
+def weighted_rows(terms: PlanTerms, layout: Layout, esc: Escalation) -> Block:
+    """weighted[s,t] ≥ O[t] − M·(1 − stage[s,t]): the overdue yuan that carry stage s's weight."""
+    T = layout.T
+    rows, cols, vals, lower, who = [], [], [], [], []
+    k = 0
+    for i in range(layout.n):
+        for w, s in enumerate(WEIGHTED_STAGES):
+            if not (esc.free[i, s] or terms.stage0[i, s]) or terms.stage_weight[s] == 0:
+                continue
+            for t in range(T):
+                m = esc.big[i, t]
+                rows += [k, k, k]
+                cols += [layout.weighted[i, w, t], layout.overdue[i, t], layout.stage[i, s, t]]
+                vals += [1.0, -1.0, -m]
+                lower.append(-m)
+                who.append((i, s, t))
+                k += 1
+    lower_arr = np.array(lower, dtype=float)
+    return Block("weighted", np.array(rows, dtype=int), np.array(cols, dtype=int), np.array(vals, dtype=float),
+                 lower_arr, np.full(len(lower_arr), INF),
+                 lambda: [f"weighted[{terms.names[i]},{STAGES[s]},{terms.months[t]}]" for i, s, t in who])
 
 
 def budget_rows(terms: PlanTerms, layout: Layout, extra_money: float = 0.0) -> Block:
@@ -257,17 +474,31 @@ def paid_by_rows(terms: PlanTerms, layout: Layout, due: tuple[tuple[int, int], .
                  lambda: [f"paid_by[{terms.names[i]},{terms.months[month - 1]}]" for i, month in due])
 
 
-def objective(terms: PlanTerms, layout: Layout) -> tuple[np.ndarray, float]:
+def objective(terms: PlanTerms, layout: Layout, esc: Escalation) -> tuple[np.ndarray, float]:
     """Cost vector and constant: the weighted cost; the constant is month 1's accrual on the
     opening balances (and any settlement premium already in the terms)."""
     w = terms.w_interest
+    tail = terms.after_horizon
     markup = terms.rp - terms.r
     cost = np.zeros(layout.n_cols)
     cost[layout.balance[:, :-1]] = (w * terms.r)[:, None]
-    cost[layout.overdue[:, :-1]] = (w * markup + terms.risk)[:, None]
-    cost[layout.balance[:, -1]] = terms.w_unpaid
-    cost[layout.overdue[:, -1]] = terms.risk
-    first_accrual = terms.r * terms.opening + markup * terms.opening_overdue
+    cost[layout.overdue[:, :-1]] = (w * markup + terms.static_risk)[:, None]
+    # The debt left: as it stands, for ``tail`` more months, plus w_unpaid a yuan.
+    cost[layout.balance[:, -1]] = terms.w_unpaid + tail * w * terms.r
+    cost[layout.overdue[:, -1]] = (1 + tail) * terms.static_risk + tail * w * markup
+    for k, s in enumerate(WEIGHTED_STAGES):
+        cost[layout.weighted[:, k, :-1]] = terms.stage_weight[s]
+        cost[layout.weighted[:, k, -1]] = (1 + tail) * terms.stage_weight[s]
+    # Fees join the debt the month after their stage; the sum telescopes to the last month's stage.
+    if layout.T > 1:
+        cost[layout.stage[:, :, layout.T - 2]] += w * terms.stage_fee * esc.free
+    # The one-off cost of a stage reached under the plan: stages stay reached, so month T says.
+    cost[layout.stage[:, :, -1]] += terms.stage_once * esc.free
+    # A month behind on a loan with installments (missed_installment weight).
+    cost[layout.behind] = terms.missed_cost[:, None] * esc.watch[:, None]
+    # A card's late fee is charged the month after a month behind (money: weighted like interest).
+    cost[layout.behind[:, :-1]] += (w * terms.late_fee)[:, None]
+    first_accrual = terms.r * terms.opening + markup * terms.opening_overdue + terms.late_fee * (terms.opening_overdue > 0)
     for i, amount, _ in layout.offers:
         # Taken: no more charges on the loan, but the premium (amount − balance) counts as a cost.
         cost[layout.take[i]] = w * (amount - terms.opening[i]) - w * first_accrual[i]
@@ -276,22 +507,47 @@ def objective(terms: PlanTerms, layout: Layout) -> tuple[np.ndarray, float]:
 
 def build_arrays(terms: PlanTerms, options: ModelOptions = ModelOptions()) -> LpArrays:
     layout = Layout(terms.n_loans, terms.horizon, tuple(options.offers), options.find_extra_money)
-    blocks = [balance_rows(terms, layout), overdue_rows(terms, layout), budget_rows(terms, layout, options.extra_money)]
+    esc = escalation(terms)
+    blocks = [balance_rows(terms, layout, esc), overdue_rows(terms, layout, esc),
+              budget_rows(terms, layout, options.extra_money)]
+    if esc.watch.any():
+        blocks += [behind_rows(terms, layout, esc), reach_rows(terms, layout, esc)]
+    weighted = weighted_rows(terms, layout, esc)
+    if len(weighted.lower):
+        blocks.append(weighted)
     if options.clear_by_horizon or options.find_extra_money:
         blocks.append(cleared_rows(terms, layout))
     if options.offers:
         blocks.append(settlement_rows(terms, layout))
-    if options.due:
-        blocks.append(paid_by_rows(terms, layout, options.due))
+    due = tuple(options.due) + tuple(terms.paid_by)
+    if due:
+        blocks.append(paid_by_rows(terms, layout, due))
     if options.find_extra_money:
         cost, offset = np.zeros(layout.n_cols), 0.0
         cost[layout.extra] = 1.0
     else:
-        cost, offset = objective(terms, layout)
+        cost, offset = objective(terms, layout, esc)
+    lower = np.zeros(layout.n_cols)
     upper = np.full(layout.n_cols, INF)
-    integer = np.array(list(layout.take.values()), dtype=int)
-    upper[integer] = 1.0
-    return LpArrays(terms, layout, cost, offset, np.zeros(layout.n_cols), upper, integer, tuple(blocks))
+    lower[layout.pay] = terms.agreed  # an agreed installment is paid in full every month
+    integer = [np.array(list(layout.take.values()), dtype=int)]
+    upper[layout.take_columns] = 1.0
+    # Escalation columns: behind is binary where the loan can still escalate (1 elsewhere: the
+    # row it sits in is then empty of meaning); stages are fixed where the start or the calendar
+    # decides them, within [0, 1] elsewhere.
+    upper[layout.behind] = 1.0
+    lower[layout.behind[~esc.watch]] = 1.0
+    integer.append(layout.behind[esc.watch].ravel())
+    months = np.arange(1, layout.T + 1)
+    reachable = months[None, None, :] >= esc.earliest[:, :, None]
+    stage_upper = np.where(reachable, 1.0, 0.0)
+    stage_lower = np.where(terms.stage0[:, :, None], 1.0, 0.0) * np.ones((1, 1, layout.T))
+    lower[layout.stage] = stage_lower
+    upper[layout.stage] = np.maximum(stage_upper, stage_lower)
+    for k, s in enumerate(WEIGHTED_STAGES):
+        unused = ~(esc.free[:, s] | terms.stage0[:, s]) | (terms.stage_weight[s] == 0)
+        upper[layout.weighted[unused, k, :]] = 0.0
+    return LpArrays(terms, layout, cost, offset, lower, upper, np.concatenate(integer).astype(int), tuple(blocks))
 
 
 # ---- outputs ----------------------------------------------------------------------------------

@@ -32,9 +32,18 @@ import pandas as pd
 import pulp
 
 from .model import ModelOptions, build_arrays
-from .solve import LpOutcome, PlanResult, Replanner, optimal_plan, solve_arrays, solve_problem
-from .scenario import Loan, Scenario, month_label
-from .terms import LegalCap, PlanTerms, strike_charges, contract_schedule, legal_cap, plan_terms
+from .solve import LpOutcome, PlanResult, Replanner, fixed_pattern, optimal_plan, solve_arrays, solve_problem
+from .scenario import Loan, Scenario, month_index, month_label
+from .terms import (
+    ACCELERATED,
+    LegalCap,
+    PlanTerms,
+    agreement_schedule,
+    contract_schedule,
+    legal_cap,
+    plan_terms,
+    strike_charges,
+)
 
 DEFAULT_SETTLE_BY = 3  # months: time to gather a lump sum for the break-even figure
 DEFAULT_MARGIN = 0.10  # share of each month's money the asks leave spare when they can
@@ -85,6 +94,8 @@ class LoanTarget(NamedTuple):
     improvement: float  # weighted cost saved if this lender alone agrees
     concession: float  # what this lender gives up (paid + still owed at the horizon)
     call_rank: int
+    early_acceleration: bool = False  # whole balance demanded before the contract allows: contest it
+    penalty_above_cap: bool = False  # the penalty rate takes the combined rate above the cap: dispute it
 
 
 class Targets(NamedTuple):
@@ -122,6 +133,8 @@ class Targets(NamedTuple):
                 "break_even_by": t.break_even_by,
                 "improvement": t.improvement,
                 "concession": t.concession,
+                "contest_acceleration": t.early_acceleration,
+                "penalty_above_cap": t.penalty_above_cap,
             })
         return pd.DataFrame(rows)
 
@@ -142,7 +155,26 @@ def restructured_principal(loan: Loan, cap: LegalCap) -> float:
 
 
 def needs_ask(terms: PlanTerms, scenario: Scenario, i: int) -> bool:
-    return bool(terms.opening_overdue[i] > 0.005 or scenario.loans[i].accelerated)
+    """Overdue or accelerated, and not already under an agreement."""
+    if scenario.loans[i].agreement is not None:
+        return False
+    return bool(terms.opening_overdue[i] > 0.005 or terms.stage0[i, ACCELERATED])
+
+
+def acceleration_threshold(loan: Loan, scenario: Scenario) -> int:
+    """Days overdue after which this loan's lender may demand the whole balance."""
+    path = scenario.escalation.private if loan.lender_type == "private" else scenario.escalation.licensed
+    return loan.acceleration_days if loan.acceleration_days is not None else path.acceleration_days
+
+
+def early_acceleration(loan: Loan, scenario: Scenario) -> bool:
+    """The whole balance is demanded before the contract's threshold: contestable (过度催收)."""
+    return loan.accelerated and not loan.sued and loan.days_overdue < acceleration_threshold(loan, scenario)
+
+
+def penalty_rate_above_cap(loan: Loan, scenario: Scenario) -> bool:
+    """The penalty rate alone takes the combined yearly rate above the legal cap."""
+    return loan.yearly_rate * (1 + loan.penalty_markup) > legal_cap(loan, scenario).yearly_rate + 1e-12
 
 
 def _annuity(principal: float, yearly_rate: float, months: int) -> float:
@@ -167,9 +199,15 @@ def installment_asks(
     asking = [i for i in range(terms.n_loans) if i not in settled and needs_ask(terms, scenario, i)]
     fixed = np.zeros(T)
     for i, loan in enumerate(scenario.loans):
+        deal = loan.agreement
         if i in settled:
             amount, by = settled[i]
             fixed[by - 1] += amount
+        elif deal is not None and deal.kind == "installments":  # agreed already: paid in full
+            s = agreement_schedule(deal.monthly, deal.months, month_index(scenario.start, deal.first), T)
+            fixed += s[:-1] - s[1:]
+        elif deal is not None:
+            fixed[min(max(month_index(scenario.start, deal.by), 0), T - 1)] += deal.amount
         elif i not in asking:  # on schedule: keeps paying its contract installments
             s = contract_schedule(loan, loan.monthly_rate, T)
             fixed += np.maximum(0.0, s[:-1] * (1 + loan.monthly_rate) - s[1:])
@@ -236,31 +274,22 @@ def negotiated_terms(
     only: int | None = None,
 ) -> PlanTerms:
     """``terms`` with the asks applied (to every loan, or ``only`` one): rates cut to the cap,
-    charges above it struck, installments restored, offers taken. A negotiated agreement that is
-    then missed is void, so its overdue weighs like a lawsuit."""
-    r, rp, opening, parts, schedule, installment, risk = (
-        a.copy() for a in (terms.r, terms.rp, terms.opening, terms.opening_parts, terms.schedule, terms.installment, terms.risk)
-    )
-    w = scenario.weights
+    charges above it struck, offers taken, and each installment ask an agreement: paid in full
+    every month in the negotiated plan (a missed one would void it, DOMAIN.md §6)."""
+    r, rp, opening, parts = (a.copy() for a in (terms.r, terms.rp, terms.opening, terms.opening_parts))
     for i, loan in enumerate(scenario.loans):
-        if (only is not None and i != only) or i in settled:
+        if (only is not None and i != only) or i in settled or i in asks or loan.agreement is not None:
             continue
         cap = legal_cap(loan, scenario)
-        rate = capped_rate(loan, scenario) / 12
-        if i in asks:
-            ask = asks[i]
-            opening[i] = ask.principal
-            parts[i] = (0.0, 0.0, 0.0, ask.principal)
-            schedule[i] = ask.schedule(terms.horizon)
-            installment[i] = ask.monthly
-            risk[i] += w.lawsuit
-        elif scenario.legal.basis == "claim":  # under the "cap" basis plan_terms struck them already
+        if scenario.legal.basis == "claim":  # under the "cap" basis plan_terms struck them already
             parts[i] = strike_charges(list(parts[i]), cap.disputable)
             opening[i] = parts[i].sum()
-        r[i] = min(r[i], rate)
-        rp[i] = min(rp[i], rate * (1 + loan.penalty_markup)) if i in asks else min(rp[i], cap.yearly_rate / 12)
-    out = terms._replace(r=r, rp=rp, opening=opening, opening_parts=parts, schedule=schedule,
-                         installment=installment, risk=risk)
+        r[i] = min(r[i], capped_rate(loan, scenario) / 12)
+        rp[i] = min(rp[i], cap.yearly_rate / 12)
+    out = terms._replace(r=r, rp=rp, opening=opening, opening_parts=parts)
+    for i, ask in asks.items():
+        if only is None or i == only:
+            out = out.agree(i, ask.schedule(terms.horizon), ask.yearly_rate / 12, ask.principal)
     for i, (amount, by) in settled.items():
         if only is None or i == only:
             out = out.settle(i, amount, by)
@@ -290,21 +319,25 @@ def _month_index(scenario: Scenario, month) -> int:
     return int(min(max(k, 1), scenario.horizon_months))
 
 
-def settled_cost(terms: PlanTerms, i: int, amount: float, by: int, replanner: Replanner | None = None) -> float:
-    """Weighted cost of the optimal plan when loan ``i`` is settled for ``amount`` paid in full by
-    month ``by``; infinite when the money cannot pay it by then."""
+def settled_cost(terms: PlanTerms, i: int, amount: float, by: int, behind: np.ndarray) -> float:
+    """Weighted cost of the best plan when loan ``i`` is settled for ``amount`` paid in full by
+    month ``by``, keeping the other loans behind in the months ``behind`` says (the baseline's:
+    one LP, not a MILP, per amount); infinite when the money cannot pay it by then."""
     arrays = build_arrays(terms.settle(i, amount, by), ModelOptions(due=((i, by),)))
-    solution = (replanner or Replanner()).solve(arrays)
+    pattern = behind.copy()
+    pattern[i] = False  # settled: nothing overdue while the window runs, nothing owed after
+    solution = fixed_pattern(arrays, pattern)
     return solution.objective if solution.outcome is LpOutcome.OPTIMAL else math.inf
 
 
-def break_even(terms: PlanTerms, i: int, by: int, baseline_cost: float, precision: float = 0.5) -> float | None:
-    """Largest lump sum paid by month ``by`` that still beats ``baseline_cost`` (bisection over
-    warm re-solves: only the settlement amount changes between them)."""
-    warm = Replanner()
+def break_even(terms: PlanTerms, i: int, by: int, baseline: PlanResult, precision: float = 0.5) -> float | None:
+    """Largest lump sum paid by month ``by`` that still beats the baseline plan's weighted cost
+    (bisection; each step one LP on the baseline's months behind)."""
+    baseline_cost = baseline.ledger.weighted_cost
+    behind = baseline.ledger.overdue[:, 1:] > 0
 
     def beats(amount: float) -> bool:
-        return settled_cost(terms, i, amount, by, warm) <= baseline_cost
+        return settled_cost(terms, i, amount, by, behind) <= baseline_cost
 
     if not beats(0.0):
         return None
@@ -352,18 +385,20 @@ def negotiation_targets(
     negotiated_result = optimal_plan(negotiated_terms(scenario, terms, asks, settled), replanner=warm)
     negotiated_result = negotiated_result._replace(strategy="negotiated")
 
-    base_cost = baseline.ledger.weighted_cost
+    # "This lender alone says yes" is planned by the quick search (no branch and bound, one per
+    # lender), so it is compared with the baseline planned the same way.
+    base_quick = optimal_plan(terms, check_extra=False, replanner=warm, quick=True)
+    base_cost = base_quick.ledger.weighted_cost
     waiver = scenario_penalty(scenario, baseline)
     loans: list[LoanTarget] = []
-    optimal_plan(terms, check_extra=False, replanner=warm)
     start = warm.basis()  # each "this lender alone says yes" differs from the baseline in one loan
     for i, loan in enumerate(scenario.loans):
         alone_terms = negotiated_terms(scenario, terms, asks, settled, only=i)
         if _same_terms(alone_terms, terms):  # nothing to ask of this lender: its "yes" changes nothing
-            alone = baseline
+            alone = base_quick
         else:
             warm.start_from(start)
-            alone = optimal_plan(alone_terms, check_extra=False, replanner=warm)
+            alone = optimal_plan(alone_terms, check_extra=False, replanner=warm, quick=True)
         offer = loan.settlement_offer
         by = _month_index(scenario, offer.by) if offer else min(settle_by, terms.horizon)
         loans.append(LoanTarget(
@@ -377,12 +412,16 @@ def negotiation_targets(
             offer_amount=offer.amount if offer else None,
             offer_by=f"{offer.by:%Y-%m}" if offer else None,
             take_offer=(i in settled) if offer else None,
-            break_even=break_even(terms, i, by, base_cost) if with_break_even else None,
+            # Never more than the plan would pay this lender anyway (paid + still owed at the end).
+            break_even=(None if (be := break_even(terms, i, by, baseline) if with_break_even else None) is None
+                        else min(be, math.floor(lender_claim(baseline, i) * 100) / 100)),
             break_even_by=terms.months[by - 1],
             affordable_by=max(0.0, float(terms.cash0 + terms.net[:by].sum())),
             improvement=base_cost - alone.ledger.weighted_cost,
-            concession=lender_claim(baseline, i) - lender_claim(alone, i),
+            concession=lender_claim(base_quick, i) - lender_claim(alone, i),
             call_rank=0,
+            early_acceleration=early_acceleration(loan, scenario),
+            penalty_above_cap=penalty_rate_above_cap(loan, scenario),
         ))
     order = sorted(loans, key=lambda t: (-t.improvement / max(t.concession, 1.0), -t.improvement))
     ranked = tuple(t._replace(call_rank=k) for k, t in enumerate(order, 1))

@@ -14,8 +14,8 @@ import pandas as pd
 from .heuristics import POLICIES, STRATEGIES
 from .ledger import replay
 from .scenario import Scenario
-from .solve import PlanResult, PlanStatus, Replanner, essentials_shortfall, optimal_plan
-from .terms import RISK_CLASSES, PlanTerms, plan_terms
+from .solve import PlanResult, PlanStatus, Replanner, optimal_plan, short_months
+from .terms import ENFORCEMENT, REPORTED, RISK_CLASSES, STAGES, SUED, PlanTerms, plan_terms
 
 ALL_STRATEGIES = ("optimal", *STRATEGIES)
 # The plan if every lender says yes to its negotiation targets (optimizer/negotiate.py).
@@ -24,11 +24,13 @@ NEGOTIATED = "negotiated"
 
 def make_plan(
     scenario: Scenario, strategy: str = "optimal", terms: PlanTerms | None = None, replanner: Replanner | None = None,
+    time_limit: float | None = None, check_extra: bool = True,
 ) -> PlanResult:
-    """One plan, replayed by the ledger; a ``replanner`` makes the optimizer re-solve warm."""
+    """One plan, replayed by the ledger; a ``replanner`` makes the optimizer re-solve warm;
+    ``time_limit`` (seconds) bounds the optimizer's search (its gap is then reported)."""
     terms = terms if terms is not None else plan_terms(scenario)
     if strategy == "optimal":
-        return optimal_plan(terms, replanner=replanner)
+        return optimal_plan(terms, replanner=replanner, time_limit=time_limit, check_extra=check_extra)
     if strategy == NEGOTIATED:
         from .negotiate import negotiation_targets
 
@@ -36,11 +38,8 @@ def make_plan(
     if strategy not in POLICIES:
         raise ValueError(f"unknown strategy {strategy!r}; choose one of {', '.join((*ALL_STRATEGIES, NEGOTIATED))}")
     ledger = replay(terms, POLICIES[strategy](terms, scenario))
-    if essentials_shortfall(terms) is not None:
-        status = PlanStatus.ESSENTIALS_UNCOVERED
-    else:
-        status = PlanStatus.CLEARED if ledger.leftover == 0 else PlanStatus.NOT_CLEARED
-    return PlanResult(strategy, status, ledger)
+    status = PlanStatus.CLEARED if ledger.leftover == 0 else PlanStatus.NOT_CLEARED
+    return PlanResult(strategy, status, ledger, diagnosis=short_months(terms))
 
 
 class PlanSummary(NamedTuple):
@@ -57,14 +56,22 @@ class PlanSummary(NamedTuple):
     overdue_yuan_months: dict[str, float]  # by risk class, plus "all"
     months_overdue: dict[str, int]  # by loan
     weighted_cost: float
+    triggers: dict[str, dict[str, str | None]]  # by loan: month each stage is first reached (see triggers)
 
 
 def summarize(result: PlanResult) -> PlanSummary:
     ledger = result.ledger
     terms = ledger.terms
-    ym = ledger.overdue_yuan_months
-    by_class = {cls: float(ym[terms.classes[:, k]].sum()) for k, cls in enumerate(RISK_CLASSES)}
-    by_class["all"] = float(ym.sum())
+    overdue = ledger.overdue[:, 1:]
+    stages = ledger.stages[:, :, 1:]
+    # Risk classes month by month: a loan sued under the plan counts as sued from then on.
+    member = {
+        "lawsuit": stages[:, SUED] | stages[:, ENFORCEMENT],
+        "credit": stages[:, REPORTED],
+        "collection": np.repeat(terms.collection[:, None], terms.horizon, axis=1),
+    }
+    by_class = {cls: float((overdue * member[cls]).sum()) for cls in RISK_CLASSES}
+    by_class["all"] = float(overdue.sum())
     free = ledger.debt_free_month
     return PlanSummary(
         strategy=result.strategy,
@@ -78,25 +85,54 @@ def summarize(result: PlanResult) -> PlanSummary:
         overdue_yuan_months=by_class,
         months_overdue={name: int((row > 0).sum()) for name, row in zip(terms.names, ledger.overdue[:, 1:])},
         weighted_cost=ledger.weighted_cost,
+        triggers=triggers(result),
     )
 
 
+BEFORE_PLAN = "before the plan"
+
+
+def triggers(result: PlanResult) -> dict[str, dict[str, str | None]]:
+    """What the plan triggers: per loan and stage (reported, accelerated, sued, enforcement), the
+    month it is first reached under this plan, ``"before the plan"`` if it was already, or None."""
+    months = result.ledger.terms.months
+    out: dict[str, dict[str, str | None]] = {}
+    for loan, reached in result.ledger.reached().items():
+        out[loan] = {
+            stage: None if m is None else BEFORE_PLAN if m == 0 else months[m - 1] for stage, m in reached.items()
+        }
+    return out
+
+
+def new_triggers(result: PlanResult) -> dict[str, dict[str, str]]:
+    """Only the stages this plan itself reaches: {loan: {stage: month}} (empty: it creates none)."""
+    out: dict[str, dict[str, str]] = {}
+    for loan, stages in triggers(result).items():
+        new = {stage: month for stage, month in stages.items() if month not in (None, BEFORE_PLAN)}
+        if new:
+            out[loan] = new
+    return out
+
+
 def credit_records(result: PlanResult, years: int) -> dict[str, tuple[str | None, str | None]]:
-    """For each credit-reported loan: (month repaid, month the record ends), or (None, None) if the
-    plan does not repay it; the record is kept ``years`` after repayment (征信业管理条例 Art. 16)."""
+    """For each loan reported to the credit bureau (before or under the plan): (month the default
+    ends, month the record ends), or (None, None) if the plan leaves it behind at the horizon.
+    The record is kept ``years`` from the day the default ends, arrears cured or debt repaid
+    (征信业管理条例 Art. 16), so curing early ends it early."""
     ledger = result.ledger
     terms = ledger.terms
     out: dict[str, tuple[str | None, str | None]] = {}
     for i, name in enumerate(terms.names):
-        if not terms.classes[i, 1]:
+        if not ledger.stages[i, REPORTED].any():
             continue
-        if ledger.balance[i, -1] > 0:
+        behind = np.nonzero(ledger.behind[i])[0]  # 0: overdue now; t: ended month t overdue
+        if behind.size and behind[-1] == terms.horizon:
             out[name] = (None, None)
             continue
-        owing = np.nonzero(ledger.balance[i, 1:] > 0)[0]
-        repaid = terms.months[owing[-1] + 1] if owing.size else terms.months[0]
-        year, month = map(int, repaid.split("-"))
-        out[name] = (repaid, f"{year + years}-{month:02d}")
+        last = int(behind[-1]) if behind.size else 0
+        cured = terms.months[last]  # the month after the last month behind
+        year, month = map(int, cured.split("-"))
+        out[name] = (cured, f"{year + years}-{month:02d}")
     return out
 
 
@@ -119,6 +155,8 @@ class Comparison(NamedTuple):
                 **{f"overdue_yuan_months_{k}": v for k, v in s.overdue_yuan_months.items()},
                 "weighted_cost": s.weighted_cost,
                 **{f"months_overdue[{k}]": v for k, v in s.months_overdue.items()},
+                **{f"{stage}[{loan}]": month or "none"
+                   for loan, stages in s.triggers.items() for stage, month in stages.items()},
             }
             rows.append(row)
         return pd.DataFrame(rows)

@@ -139,6 +139,21 @@ class Weights(_Frozen):
         1.0, ge=0, le=1000,
         description="per yuan still owed at the end of the horizon, on top of what its months after the horizon cost",
     )
+    missed_installment: float = Field(
+        0.25, ge=0, le=100,
+        description="a month behind on an installment costs this share of the installment (late fees, calls, the "
+                    "risk of an early report); above the lawsuit weight, so a loan that can be kept current is",
+    )
+    new_record_months: float = Field(
+        12, ge=0, le=120,
+        description="a credit-bureau record the plan causes costs the credit weight for this many months on the "
+                    "loan's balance (the record is kept 5 years after the default ends)",
+    )
+    new_lawsuit_months: float = Field(
+        6, ge=0, le=120,
+        description="a lawsuit the plan causes costs the lawsuit weight for this many months on the loan's balance "
+                    "(the months until judgment), on top of the court fee",
+    )
     after_horizon_months: int = Field(
         12, ge=0, le=120,
         description="debt left at the horizon is charged as if it stayed as it is (interest, penalty, "
@@ -168,6 +183,10 @@ class Legal(_Frozen):
     credit_record_years: int = Field(
         legal.DEFAULT_CREDIT_RECORD_YEARS, ge=0, le=20,
         description="years a negative credit record is kept after the default ends (arrears cured or debt repaid)",
+    )
+    card_late_fee: Rate = Field(
+        legal.DEFAULT_CARD_LATE_FEE, ge=0, le=1,
+        description="credit cards: late fee (违约金) per month behind, as a share of the minimum payment (no 罚息 on cards)",
     )
     private_old_cap: Rate = Field(
         legal.DEFAULT_PRIVATE_OLD_CAP, ge=0, le=1,

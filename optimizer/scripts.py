@@ -11,7 +11,7 @@ from __future__ import annotations
 
 from typing import Literal
 
-from .negotiate import LoanTarget, Targets
+from .negotiate import LoanTarget, Targets, acceleration_threshold
 
 Lang = Literal["zh", "en"]
 
@@ -81,8 +81,14 @@ def _steps(targets: Targets, t: LoanTarget) -> list[tuple[str, dict]]:
     loan = targets.scenario.loans[t.index]
     ask, cap = t.installment_ask, t.cap
     steps: list[tuple[str, dict]] = [
-        ("title", dict(t=t)), ("prepare", {}), ("intro", dict(t=t)), ("breakdown", {}),
+        ("title", dict(t=t)), ("prepare", {}), ("no_new_borrowing", {}), ("intro", dict(t=t)), ("hardship", {}),
+        ("breakdown", {}),
     ]
+    if t.early_acceleration:
+        steps.append(("early_acceleration", dict(days=loan.days_overdue,
+                                                 threshold=acceleration_threshold(loan, targets.scenario))))
+    if t.penalty_above_cap:
+        steps.append(("penalty_above_cap", dict(rate=loan.yearly_rate * (1 + loan.penalty_markup), cap=cap)))
     if cap.disputable > 0:
         steps.append(("dispute", dict(cap=cap, rule_zh=_rule_zh(targets, loan, cap))))
     if t.yearly_rate > cap.yearly_rate + 1e-9:
@@ -100,7 +106,10 @@ def _steps(targets: Targets, t: LoanTarget) -> list[tuple[str, dict]]:
         steps.append(("evidence", {}))
     if loan.lawsuit or loan.enforcement:
         steps.append(("court", dict(enforcement=loan.enforcement)))
+    if loan.credit_card and loan.total_owed >= 50_000:
+        steps.append(("card_good_faith", {}))
     steps.append(("confirm", {}))
+    steps.append(("keep_records", {}))
     return steps
 
 
@@ -109,7 +118,18 @@ _WORDS: dict[str, dict] = {
     "en": {
         "title": lambda t: f"Call #{t.call_rank}: {t.lender} ({t.loan})",
         "prepare": lambda: "Before the call: have the contract and your ID ready; note the date, time and the agent's name or ID.",
+        "no_new_borrowing": lambda: ("   Do not take a new loan to pay this one (borrowing from one app to repay another "
+                                     "is the trap); say so if they suggest it."),
         "intro": lambda t: f"# \"I am calling about my loan {t.loan}. I want to repay it, but I cannot pay what you are demanding now.\"",
+        "hardship": lambda: ("# \"My income has fallen; I can send proof of hardship (an income certificate, an "
+                             "unemployment certificate, medical records) with a written request.\""),
+        "early_acceleration": lambda days, threshold: (
+            f"# \"You demanded the whole balance after {days} days overdue; the contract allows that only after "
+            f"{threshold} days. I contest the acceleration as excessive collection and ask you to restore the "
+            f"installments.\""),
+        "penalty_above_cap": lambda rate, cap: (
+            f"# \"Your penalty rate of {pct(rate)} a year takes interest, penalty and fees above the legal cap of "
+            f"{pct(cap.yearly_rate)}; I dispute the penalty interest above the cap.\""),
         "breakdown": lambda: "# \"Please send me an itemised statement in writing: principal, interest, penalty interest and fees, "
                              "and the contract and any acceleration notice.\"",
         "dispute": lambda cap, rule_zh: (
@@ -142,12 +162,24 @@ _WORDS: dict[str, dict] = {
         "court": lambda enforcement: (
             f"   The case is in court: propose these terms as "
             f"{'an enforcement settlement (执行和解)' if enforcement else 'court mediation (诉讼调解)'}; never ignore a court notice."),
+        "card_good_faith": lambda: (
+            "   A card balance of ¥50,000 or more left unpaid for months after two collection notices risks a "
+            "malicious-overdraft complaint (Criminal Law Art. 196); keep paying what you can and keep proof that you "
+            "stayed in contact and in good faith."),
         "confirm": lambda: "# \"Please confirm what we agreed in writing, with the amounts and dates, before I pay.\"",
+        "keep_records": lambda: "   Keep every written confirmation, payment receipt and call record.",
     },
     "zh": {
         "title": lambda t: f"第{t.call_rank}个电话：{t.lender}（{t.loan}）",
         "prepare": lambda: "打电话前：准备好合同和身份证；记下日期、时间和客服的姓名或工号。",
+        "no_new_borrowing": lambda: "   不要借新还旧（以贷养贷会越陷越深）；对方若建议你去借钱还款，明确拒绝。",
         "intro": lambda t: f"# 「我打电话是关于{t.loan}这笔借款。我愿意还款，但现在没有能力按你们要求的金额还。」",
+        "hardship": lambda: "# 「我现在收入下降，可以提供收入证明、失业证明或医疗证明等困难证明，并书面提出申请。」",
+        "early_acceleration": lambda days, threshold: (
+            f"# 「我只逾期{days}天，你们就要求一次性全额还款；合同约定逾期{threshold}天后才可以宣布提前到期。"
+            "这属于过度催收，我对加速到期有异议，请恢复分期。」"),
+        "penalty_above_cap": lambda rate, cap: (
+            f"# 「罚息年化{pct(rate)}，加上利息和费用已超过年化{pct(cap.yearly_rate)}的法定上限，超出部分的罚息我有异议。」"),
         "breakdown": lambda: "# 「请书面提供还款明细：本金、利息、罚息和各项费用，以及借款合同和加速到期通知。」",
         "dispute": lambda cap, rule_zh: (
             f"# 「你们收取的利息、罚息和费用合计{yuan(cap.claimed_charges)}。按法定上限（{rule_zh}），"
@@ -173,6 +205,10 @@ _WORDS: dict[str, dict] = {
         "evidence": lambda: "   保留暴力催收的录音和截图，作为投诉证据。",
         "court": lambda enforcement: (
             f"   案件已进入法院程序：按以上条件申请{'执行和解' if enforcement else '诉讼调解'}；法院的任何通知都不要置之不理。"),
+        "card_good_faith": lambda: (
+            "   信用卡欠款5万元以上、经两次催收后超过3个月仍不还，可能被认定为恶意透支（刑法第196条）；"
+            "尽量按能力还款，并保留一直积极联系、诚意还款的证据。"),
         "confirm": lambda: "# 「达成的方案请以书面形式（短信或函件）确认金额和日期，我收到后再还款。」",
+        "keep_records": lambda: "   保存每一份书面确认、还款凭证和通话记录。",
     },
 }

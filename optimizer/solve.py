@@ -16,8 +16,12 @@ diagnosis in words. After every solve the invariants are re-checked from the sol
 
 from __future__ import annotations
 
+import contextlib
 import enum
 import math
+import os
+import sys
+import threading
 from typing import NamedTuple
 
 import numpy as np
@@ -35,6 +39,11 @@ except ImportError:  # pragma: no cover - exercised only on broken installs
 # Yuan. LP solutions are accurate to ~1e-7 relative; a cent of slack over a 10-year plan is
 # far below anything a user sees and far above solver noise.
 CHECK_TOLERANCE = 0.01
+# The escalation MILP stops at a 0.1 % gap (reported with the plan) or after this many seconds
+# with the best plan found; the gap is then reported too.
+MIP_GAP = 1e-3
+MIP_TIME_LIMIT = 20.0
+EXTRA_TIME_LIMIT = 5.0  # for each solve of the extra-money search
 
 
 class LpOutcome(enum.Enum):
@@ -48,7 +57,7 @@ class PlanStatus(enum.Enum):
     CLEARED = "cleared"  # every debt paid within the horizon
     NOT_CLEARED = "cannot be cleared within the horizon"
     LEFT_BY_WEIGHTS = "could be cleared, but the weights prefer not to"
-    ESSENTIALS_UNCOVERED = "income and cash do not cover essentials"
+    AGREEMENTS_UNAFFORDABLE = "the agreed installments cannot all be paid"
 
 
 class LpSolution(NamedTuple):
@@ -57,6 +66,7 @@ class LpSolution(NamedTuple):
     x: np.ndarray  # column values, in the model's layout
     row_dual: np.ndarray  # shadow prices, in row order (empty for a MILP or CBC without duals)
     solver: str
+    gap: float = 0.0  # relative MIP gap when the solver stopped (0: proven optimal)
 
     def values(self, columns) -> np.ndarray:
         return self.x[columns]
@@ -71,12 +81,14 @@ class PlanResult(NamedTuple):
     objective: float | None = None  # LP objective (optimal plans only)
     solver: str | None = None
     check_problems: tuple[str, ...] = ()
+    gap: float = 0.0  # relative MIP gap of the optimal plan (0: proven optimal)
 
 
 # ---- solvers ----------------------------------------------------------------------------------
 
 _HIGHS_OUTCOME = {
     "kOptimal": LpOutcome.OPTIMAL,
+    "kTimeLimit": LpOutcome.OPTIMAL,  # accepted only with a feasible solution and its gap (below)
     "kInfeasible": LpOutcome.INFEASIBLE,
     "kUnboundedOrInfeasible": LpOutcome.INFEASIBLE,
     "kUnbounded": LpOutcome.UNBOUNDED,
@@ -89,34 +101,168 @@ _PULP_OUTCOME = {
 _NO_DUALS = np.zeros(0)
 
 
-def _new_highs(mip_gap: float = 1e-9):
-    h = highspy.Highs()
-    h.setOptionValue("output_flag", False)
+# Held while file descriptor 1 points at the null device, so that two threads constructing HiGHS
+# at once cannot save each other's redirect as "the real stdout" and leave it pointing nowhere.
+_STDOUT_REDIRECT = threading.Lock()
+
+
+@contextlib.contextmanager
+def _stdout_to_null():
+    """Point file descriptor 1 (the process's stdout, shared with C code) at the null device.
+
+    Python text already buffered is flushed first so that it lands where it was meant to. While
+    the redirect lasts (one constructor call), anything another thread writes to stdout is lost;
+    the engine itself writes nothing there. Without a usable descriptor 1 there is nothing to
+    protect, and the body runs as it is.
+    """
+    with _STDOUT_REDIRECT:
+        if sys.stdout is not None:
+            sys.stdout.flush()
+        try:
+            saved = os.dup(1)
+        except OSError:
+            yield
+            return
+        null = os.open(os.devnull, os.O_WRONLY)
+        try:
+            os.dup2(null, 1)
+            yield
+        finally:
+            os.dup2(saved, 1)
+            os.close(saved)
+            os.close(null)
+
+
+def new_highs(mip_gap: float = 1e-9):
+    """A HiGHS object that has printed nothing and will print nothing: the one place the
+    project creates them.
+
+    highspy 1.16 writes its "Running HiGHS … / Includes third-party software …" banner to stdout
+    from inside ``highspy.Highs()`` (its constructor already calls into HiGHS), before any option
+    can be set, so construction runs with stdout pointed at the null device. HiGHS flushes each
+    log line itself, so nothing is left in a buffer to come out after the redirect ends. From
+    then on ``output_flag`` keeps it quiet.
+    """
+    with _stdout_to_null():
+        h = highspy.Highs()
+        h.setOptionValue("output_flag", False)
     # Settlement choices are a few binaries: ask for the true optimum, not HiGHS's 0.01 % gap.
     h.setOptionValue("mip_rel_gap", mip_gap)
+    h.setOptionValue("time_limit", MIP_TIME_LIMIT)
     return h
 
 
 def _read_highs(h, name: str = "HiGHS") -> LpSolution:
-    outcome = _HIGHS_OUTCOME.get(h.getModelStatus().name, LpOutcome.ERROR)
+    status = h.getModelStatus().name
+    outcome = _HIGHS_OUTCOME.get(status, LpOutcome.ERROR)
+    info = h.getInfo()
+    if status == "kTimeLimit" and info.primal_solution_status != 2:
+        outcome = LpOutcome.ERROR  # out of time with no plan at all
     if outcome is not LpOutcome.OPTIMAL:
         return LpSolution(outcome, math.nan, _NO_DUALS, _NO_DUALS, name)
     sol = h.getSolution()
     duals = np.asarray(sol.row_dual) if sol.dual_valid else _NO_DUALS
-    return LpSolution(outcome, h.getInfo().objective_function_value, np.asarray(sol.col_value), duals, name)
+    gap = float(info.mip_gap) if h.getLp().integrality_ and math.isfinite(info.mip_gap) else 0.0
+    return LpSolution(outcome, info.objective_function_value, np.asarray(sol.col_value), duals, name, gap)
 
 
-def solve_arrays(arrays: LpArrays, solver: str = "highs") -> LpSolution:
-    """Solve with HiGHS (default) or CBC; fall back to CBC if HiGHS is missing or errs."""
+def _solve_once(arrays: LpArrays, solver: str, start: np.ndarray | None = None,
+                time_limit: float | None = None) -> LpSolution:
     if solver == "highs" and highspy is not None:
-        h = _new_highs()
+        h = new_highs(MIP_GAP if len(arrays.integer) > len(arrays.layout.offers) else 1e-9)
+        if time_limit is not None:
+            h.setOptionValue("time_limit", float(time_limit))
+        if len(arrays.integer) > len(arrays.layout.offers):
+            # The escalation MILP starts from a rule of thumb's plan; HiGHS's RINS/RENS sub-MIPs
+            # then cost more than they find (3.9 s against 6.0 s to the same optimum, 3 × 36).
+            h.setOptionValue("mip_heuristic_run_rins", False)
+            h.setOptionValue("mip_heuristic_run_rens", False)
         h.passModel(to_highs(arrays))
+        if start is not None:
+            seed = highspy.HighsSolution()
+            seed.col_value = list(start)
+            seed.value_valid = True
+            h.setSolution(seed)
         h.run()
         solution = _read_highs(h)
         if solution.outcome is not LpOutcome.ERROR:
             return solution
     model = to_pulp(arrays)
     return _solve_cbc(model.prob, model.columns, model.rows)
+
+
+def polish(arrays: LpArrays, solution: LpSolution, solve=None) -> LpSolution:
+    """Fix the MILP's behind pattern (and offers taken) and re-solve the LP, so that a month the
+    plan calls current owes nothing overdue at all, not just less than the integrality tolerance.
+    Given that pattern every stage variable is whole at the optimum (see model docstring). A month
+    marked behind that owes nothing overdue is marked current (always feasible, never dearer), and
+    the LP is re-solved while that changes the pattern (a solver stopped by its time limit can
+    leave such months)."""
+    layout = arrays.layout
+    solve = solve or (lambda a: _solve_once(a, "highs"))
+    lower, upper = arrays.col_lower.copy(), arrays.col_upper.copy()
+    lower[arrays.integer] = upper[arrays.integer] = np.round(solution.x[arrays.integer])
+    watched = arrays.col_lower[layout.behind] < 1.0  # behind columns the MILP could choose
+    best = solution
+    for _ in range(50):
+        behind = np.round(best.x[layout.behind]) * (best.x[layout.overdue] > 1e-9)
+        lower[layout.behind[watched]] = upper[layout.behind[watched]] = behind[watched]
+        polished = solve(arrays._replace(col_lower=lower, col_upper=upper, integer=np.zeros(0, dtype=int)))
+        if polished.outcome is not LpOutcome.OPTIMAL:
+            # A month whose overdue sat under the tolerance is counted as behind instead.
+            late = best.x[layout.overdue] > 1e-9
+            lower[layout.behind[late]] = upper[layout.behind[late]] = 1.0
+            polished = solve(arrays._replace(col_lower=lower, col_upper=upper, integer=np.zeros(0, dtype=int)))
+            if polished.outcome is not LpOutcome.OPTIMAL:
+                return best
+        improved = polished.objective < best.objective - 1e-9 or best is solution
+        best = polished._replace(gap=solution.gap, solver=solution.solver)
+        if not improved:
+            break
+    return best
+
+
+def fixed_pattern(arrays: LpArrays, behind: np.ndarray, solver: str = "highs") -> LpSolution:
+    """The best plan that is behind exactly in the months ``behind`` (n, T) says: an LP."""
+    layout = arrays.layout
+    lower, upper = arrays.col_lower.copy(), arrays.col_upper.copy()
+    free = lower[layout.behind] < upper[layout.behind]
+    lower[layout.behind[free]] = upper[layout.behind[free]] = behind[free].astype(float)
+    lower[layout.take_columns] = upper[layout.take_columns] = 0.0
+    return _solve_once(arrays._replace(col_lower=lower, col_upper=upper, integer=np.zeros(0, dtype=int)), solver)
+
+
+def seeded_start(arrays: LpArrays, solver: str = "highs") -> LpSolution | None:
+    """A starting plan for the MILP: for every rule of thumb, the best plan behind in the same
+    months as that rule (an LP), and the cheapest of these. The MILP's answer is then never
+    worse than any rule of thumb, even when it stops at its time limit."""
+    from .heuristics import POLICIES  # the rules of thumb sit above the solver
+
+    best = None
+    for policy in POLICIES.values():
+        ledger = replay(arrays.terms, policy(arrays.terms, None))
+        candidate = fixed_pattern(arrays, ledger.overdue[:, 1:] > 0, solver)
+        if candidate.outcome is LpOutcome.OPTIMAL and (best is None or candidate.objective < best.objective):
+            best = candidate
+    return best
+
+
+def solve_arrays(arrays: LpArrays, solver: str = "highs", time_limit: float | None = None,
+                 quick: bool = False) -> LpSolution:
+    """Solve with HiGHS (default) or CBC; fall back to CBC if HiGHS is missing or errs. A MILP
+    with escalation starts from the best rule of thumb's pattern (:func:`seeded_start`) and is
+    polished (:func:`polish`). ``quick`` skips the branch and bound: the seed, polished (what the
+    many re-solves behind negotiation targets use; the gap is then unknown, reported as NaN)."""
+    start = None
+    if len(arrays.integer) > len(arrays.layout.offers) and not arrays.layout.offers and not arrays.layout.has_extra:
+        seed = seeded_start(arrays, solver)
+        if seed is not None and quick:
+            return polish(arrays, seed._replace(gap=math.nan), lambda a: _solve_once(a, solver))
+        start = None if seed is None else seed.x
+    solution = _solve_once(arrays, solver, start, time_limit)
+    if solution.outcome is LpOutcome.OPTIMAL and len(arrays.integer):
+        solution = polish(arrays, solution, lambda a: _solve_once(a, solver))
+    return solution
 
 
 def _solve_cbc(prob: pulp.LpProblem, cols: list, rows: dict) -> LpSolution:
@@ -144,9 +290,9 @@ class Replanner:
         self.warm_solves = 0
         self.cold_solves = 0
 
-    def solve(self, arrays: LpArrays) -> LpSolution:
+    def solve(self, arrays: LpArrays, time_limit: float | None = None, quick: bool = False) -> LpSolution:
         if highspy is None or len(arrays.integer):
-            return solve_arrays(arrays)
+            return solve_arrays(arrays, time_limit=time_limit, quick=quick)
         starts, index, value = arrays.csr(keep_zeros=True)
         lower, upper = arrays.row_bounds()
         shape = (arrays.layout, tuple(b.family for b in arrays.blocks), starts.tobytes(), index.tobytes())
@@ -156,7 +302,7 @@ class Replanner:
             _update(h, old, numbers, starts, index)
             self.warm_solves += 1
         else:
-            h = _new_highs()
+            h = new_highs()
             h.passModel(to_highs(arrays, (starts, index, value)))
             self.cold_solves += 1
             if len(self._models) >= self._shapes:
@@ -208,7 +354,7 @@ def _update(h, old, numbers, starts: np.ndarray, index: np.ndarray) -> None:
 def solve_problem(prob: pulp.LpProblem, cols: list, rows: dict, solver: str = "highs", mip_gap: float = 1e-4) -> LpSolution:
     """Solve a small PuLP problem built elsewhere (the installment-ask MILP), columns in order."""
     if solver == "highs" and highspy is not None:
-        h = _new_highs(mip_gap)
+        h = new_highs(mip_gap)
         # The ask MILP is small and its root is tight: HiGHS's restarts and RINS/RENS sub-MIPs
         # cost more than they find (0.43 s → 0.14 s on income-too-low, same optimum).
         h.setOptionValue("mip_allow_restart", False)
@@ -289,17 +435,34 @@ def check_solution(arrays: LpArrays, solution: LpSolution, ledger: Ledger) -> tu
     return tuple(problems) + ledger.problems
 
 
-def essentials_shortfall(terms: PlanTerms) -> tuple[int, float] | None:
-    """(first month index, yuan short) if income and savings cannot cover essentials, else None."""
-    running = terms.cash0 + np.cumsum(terms.net)
-    short = np.nonzero(running < -1e-9)[0]
-    return (int(short[0]), float(-running[short[0]])) if short.size else None
+def short_months(terms: PlanTerms) -> str | None:
+    """Months whose essentials income and every yuan saved cannot cover, in words (None: none)."""
+    short = terms.essentials_short
+    if short is None or not (short > 0.005).any():
+        return None
+    months = [f"{terms.months[t]} (¥{short[t]:,.2f})" for t in np.nonzero(short > 0.005)[0]]
+    shown = ", ".join(months[:6]) + (f" and {len(months) - 6} more" if len(months) > 6 else "")
+    return (f"Income and savings do not cover essentials in {len(months)} month(s): {shown}. "
+            f"No plan can pay those; the plan pays nothing then, keeps what later short months need, "
+            f"and pays the loans from the other months.")
+
+
+def agreements_shortfall(terms: PlanTerms) -> tuple[int, float] | None:
+    """(first month index, yuan short) where the agreed installments, paid in full every month,
+    need more than all the money there is by then; None when they fit."""
+    need = np.cumsum(terms.agreed.sum(axis=0))
+    have = terms.cash0 + np.cumsum(terms.net)
+    short = np.nonzero(need > have + 1e-6)[0]
+    return (int(short[0]), float(need[short[0]] - have[short[0]])) if short.size else None
 
 
 def extra_money_to_clear(terms: PlanTerms, solver: str = "highs", replanner: Replanner | None = None) -> tuple[float, bool]:
     """The smallest whole-yuan extra per month that clears every debt, and whether a re-solve
     with it confirmed clearing (it is raised a yuan at a time if solver noise put it short)."""
-    solve = replanner.solve if (replanner is not None and solver == "highs") else (lambda a: solve_arrays(a, solver))
+    # Escalation makes these MILPs too; the amount is an estimate confirmed by the re-solve below.
+    def solve(a):
+        return solve_arrays(a, solver, time_limit=EXTRA_TIME_LIMIT)
+
     sol = solve(build_arrays(terms, ModelOptions(find_extra_money=True)))
     if sol.outcome is not LpOutcome.OPTIMAL:
         return math.nan, False
@@ -315,29 +478,39 @@ def extra_money_to_clear(terms: PlanTerms, solver: str = "highs", replanner: Rep
 
 def optimal_plan(
     terms: PlanTerms, solver: str = "highs", check_extra: bool = True, replanner: Replanner | None = None,
+    time_limit: float | None = None, quick: bool = False,
 ) -> PlanResult:
     """The optimizer's plan, replayed through the ledger, with a diagnosis if it cannot clear.
 
     ``check_extra=False`` skips the extra-money search (for re-solves that only need the cost);
-    a ``replanner`` re-solves warm from its last model (what a slider move does).
+    a ``replanner`` re-solves warm from its last model (what a slider move does); ``time_limit``
+    bounds the branch and bound (seconds; the gap is reported); ``quick`` skips it (see
+    :func:`solve_arrays`).
     """
-    shortfall = essentials_shortfall(terms)
-    if shortfall is not None:
-        t, short = shortfall
-        extra = extra_money_to_clear(terms, solver, replanner)[0] if check_extra else math.nan
-        ledger = replay(terms, np.zeros((terms.n_loans, terms.horizon)))
-        diagnosis = (
-            f"Income and cash on hand do not cover essentials: by {terms.months[t]} they are "
-            f"¥{short:,.2f} short before any repayment. No plan can protect essentials; "
-            f"about ¥{extra:,.0f} more per month would cover essentials and clear the debts."
-        )
-        return PlanResult("optimal", PlanStatus.ESSENTIALS_UNCOVERED, ledger, extra, diagnosis)
-
+    notes = [note for note in (short_months(terms),) if note]
     arrays = build_arrays(terms)
-    solution = replanner.solve(arrays) if (replanner is not None and solver == "highs") else solve_arrays(arrays, solver)
+    if replanner is not None and solver == "highs":
+        def solve(a):
+            return replanner.solve(a, time_limit, quick)
+    else:
+        def solve(a):
+            return solve_arrays(a, solver, time_limit, quick)
+    solution = solve(arrays)
+    if solution.outcome is LpOutcome.INFEASIBLE and terms.agreed.any():
+        # Only agreements can make the model infeasible: say which month breaks them, and plan
+        # the best that can be done, keeping them as far as the money goes.
+        found = agreements_shortfall(terms)
+        when = (f"by {terms.months[found[0]]} they need ¥{found[1]:,.2f} more than all the money there is"
+                if found else "their months do not fit the money in some month")
+        relaxed = optimal_plan(terms._replace(agreed=np.zeros_like(terms.agreed)), solver, False, replanner,
+                               time_limit, quick)
+        diagnosis = " ".join([*notes, f"The agreed installments cannot all be paid in full: {when}. "
+                              "Ask the lender for smaller installments or a later start before a month is missed. "
+                              "Below is the best plan for the money there is; it misses agreed installments."])
+        return relaxed._replace(status=PlanStatus.AGREEMENTS_UNAFFORDABLE, diagnosis=diagnosis)
     if solution.outcome is not LpOutcome.OPTIMAL:
-        # With cash carry-over and a soft horizon this model is always feasible and bounded once
-        # essentials are covered; reaching here is a solver failure, reported, not hidden.
+        # With cash carry-over and a soft horizon this model is always feasible and bounded;
+        # reaching here is a solver failure, reported, not hidden.
         raise RuntimeError(f"the solver reported {solution.outcome.value} on a model that is always feasible")
     ledger = replay(terms, solution.values(arrays.layout.pay))
     problems = check_solution(arrays, solution, ledger)
@@ -347,14 +520,15 @@ def optimal_plan(
         owed = ", ".join(
             f"{name} ¥{b:,.2f}" for name, b in zip(terms.names, ledger.balance[:, -1]) if b > 0
         )
-        if extra > 0:
+        if extra > 0 or not confirmed:
             status = PlanStatus.NOT_CLEARED
             diagnosis = (
                 f"The debts cannot be cleared by {terms.months[-1]} with this income: "
                 f"¥{ledger.leftover:,.2f} would still be owed ({owed}). "
-                f"¥{extra:,.0f} more per month from {terms.months[0]} would clear them"
-                + ("" if confirmed else " (not confirmed by re-solving; treat as an estimate)")
-                + ". Below is the best plan for the money there is."
+                + (f"¥{extra:,.0f} more per month from {terms.months[0]} would clear them"
+                   + ("" if confirmed else " (not confirmed by re-solving; treat as an estimate)") + ". "
+                   if math.isfinite(extra) else "")
+                + "Below is the best plan for the money there is."
             )
         else:
             status = PlanStatus.LEFT_BY_WEIGHTS
@@ -365,6 +539,8 @@ def optimal_plan(
             )
     if ledger.leftover > 0 and not check_extra:
         status = PlanStatus.NOT_CLEARED
+    if notes:
+        diagnosis = " ".join([*notes, diagnosis or ""]).strip()
     return PlanResult(
-        "optimal", status, ledger, extra, diagnosis, solution.objective, solution.solver, problems
+        "optimal", status, ledger, extra, diagnosis, solution.objective, solution.solver, problems, solution.gap
     )

@@ -11,21 +11,43 @@ Rules (DOMAIN.md §4), months t = 1..T, balances at the end of a month after its
 * overdue ``O[i, t] = max(0, B[i, t] − S[i, t])``;
 * accrual in month t: ``r·B[t−1]`` interest (compounding: unpaid interest is part of B) plus
   ``(rp − r)·O[t−1]`` penalty interest on the overdue part;
-* ``B[t] = B[t−1] + accrual − pay[t]``.
+* ``B[t] = B[t−1] + accrual + fees reached − pay[t]``.
+
+Escalation (DOMAIN.md §6): a loan is *behind* in a month when it ends the month overdue. Each
+loan has a path of stages, :data:`STAGES`; a stage is reached at the end of a month in which the
+loan's oldest unpaid installment is ``stage_days`` overdue. Days overdue are counted as the
+scenario's ``days_overdue + 30·t`` while the loan stays behind from the plan's start, and as
+``30·(m − 1) + 15`` after ``m`` months behind in a run that starts within the plan (a missed
+installment is on average half a month overdue at the end of its own month). Paying the arrears
+ends the run; stages reached stay reached. Enforcement follows ``enforcement_months`` months
+behind after the suit. From the month after it is reached, acceleration makes the whole balance
+due (schedule 0); being reported, sued or in enforcement adds that stage's weight to every yuan
+overdue from the month it is reached; a suit adds the court fee and enforcement the enforcement
+fee to the debt (real money, 诉讼费用交纳办法).
 """
 
 from __future__ import annotations
 
+import math
 from typing import NamedTuple
 
 import numpy as np
 import numpy_financial as npf
 
-from .legal import rate_on
-from .scenario import Loan, Scenario
+from .legal import PRIVATE_RULE_CHANGE, court_fee, enforcement_fee, rate_on
+from .scenario import Loan, Scenario, month_index
 
 # Risk classes in reporting order; a loan can be in several.
 RISK_CLASSES = ("lawsuit", "credit", "collection")
+# The escalation path, in order; index s in the stage arrays.
+STAGES = ("reported", "accelerated", "sued", "enforcement")
+REPORTED, ACCELERATED, SUED, ENFORCEMENT = range(4)
+NEVER = 10**6  # days: a stage this lender never takes
+
+
+def run_months(days: float) -> int:
+    """Months behind, in a run that starts within the plan, after which ``days`` are reached."""
+    return max(1, math.ceil((days + 15) / 30 - 1e-9))
 
 
 class LegalCap(NamedTuple):
@@ -52,9 +74,18 @@ def legal_cap(loan: Loan, scenario: Scenario) -> LegalCap:
     law = scenario.legal
     if loan.lender_type == "private":
         signed = loan.contract_date or scenario.start
-        lpr = rate_on(law.lpr_table, signed)
-        cap = law.private_lpr_multiple * lpr
-        rule = f"private lending: {law.private_lpr_multiple:g} × LPR {lpr:.2%} ({signed.isoformat()}) = {cap:.2%}"
+        if signed < PRIVATE_RULE_CHANGE:
+            # SPC private-lending provisions (2020 rev.) Art. 31: interest up to 2020-08-19 under
+            # the old rule (24 %), from 2020-08-20 under 4 × LPR at the time of filing, i.e. now.
+            lpr = rate_on(law.lpr_table, scenario.start)
+            cap = law.private_lpr_multiple * lpr
+            rule = (f"private lending signed {signed.isoformat()}, before 2020-08-20: {law.private_old_cap:.0%} "
+                    f"until 2020-08-19, then {law.private_lpr_multiple:g} × LPR {lpr:.2%} (now) = {cap:.2%} "
+                    f"(SPC private-lending provisions Art. 31)")
+        else:
+            lpr = rate_on(law.lpr_table, signed)
+            cap = law.private_lpr_multiple * lpr
+            rule = f"private lending: {law.private_lpr_multiple:g} × LPR {lpr:.2%} ({signed.isoformat()}) = {cap:.2%}"
     else:
         cap = law.licensed_cap
         rule = f"licensed lender: {cap:.0%} a year on interest + penalty + fees combined"
@@ -72,17 +103,41 @@ class PlanTerms(NamedTuple):
     rp: np.ndarray  # (n,) monthly penalty rate (≥ r)
     opening: np.ndarray  # (n,) balance owed now, B[:, 0]
     opening_parts: np.ndarray  # (n, 4) fees, penalty, interest, principal owed now
-    schedule: np.ndarray  # (n, T+1) contract balance S[:, 0..T]
+    schedule: np.ndarray  # (n, T+1) contract balance S[:, 0..T] (before any acceleration)
     installment: np.ndarray  # (n,) contract installment (0 when accelerated)
-    net: np.ndarray  # (T,) income − essentials per month
+    net: np.ndarray  # (T,) money for the loans per month: income − essentials, short months covered
     cash0: float  # cash on hand before month 1
-    risk: np.ndarray  # (n,) yuan of cost per yuan-month overdue
-    classes: np.ndarray  # (n, 3) bool: lawsuit/enforcement, credit-reported, abusive collection
+    static_risk: np.ndarray  # (n,) yuan per yuan-month overdue that does not depend on the stage
     w_interest: float
     w_unpaid: float
+    # ---- escalation ----
+    days0: np.ndarray  # (n,) days overdue now
+    stage0: np.ndarray  # (n, 4) bool: stages reached now (STAGES order)
+    stage_days: np.ndarray  # (n, 3) days overdue at which reported / accelerated / sued are reached
+    enforcement_months: np.ndarray  # (n,) months behind after the suit until enforcement
+    stage_fee: np.ndarray  # (n, 4) yuan added to the debt when a stage is reached
+    stage_weight: np.ndarray  # (4,) yuan per yuan-month overdue added from a stage on (≥ 0)
+    # (n, 4) weighted cost (not money) of reaching a stage under the plan, for what lasts after
+    # the overdue months: a credit record is kept 5 years after the default ends, so a new
+    # record costs the credit weight for ``new_record_months`` on the loan's balance; a new suit
+    # the lawsuit weight for ``new_lawsuit_months`` (until judgment).
+    stage_once: np.ndarray
+    # weight of a month behind, per yuan of the loan's installment (0 for a loan accelerated now)
+    w_missed: float
+    # (n,) yuan a month behind adds to the debt the next month: a credit card's late fee (违约金)
+    late_fee: np.ndarray
+    collection: np.ndarray  # (n,) bool: abusive collection (a fixed class)
+    after_horizon: int  # months after the horizon that debt left is charged for
+    # (n, T) payments an agreement requires each month (paid in full, never ahead): hard in every
+    # plan we call optimal or negotiated
+    agreed: np.ndarray
     # (n,) for a loan settled by a lump sum: what is paid above (or, negative, below) the balance
     # owed now. Counted like interest, so a settlement is judged by what it really costs.
     premium: np.ndarray | None = None
+    # Loans that must be paid off by a plan month (an agreed settlement): (loan, month 1-based).
+    paid_by: tuple[tuple[int, int], ...] = ()
+    # (T,) essentials not covered even with every yuan saved (no plan can pay them).
+    essentials_short: np.ndarray | None = None
 
     @property
     def n_loans(self) -> int:
@@ -94,11 +149,32 @@ class PlanTerms(NamedTuple):
 
     @property
     def opening_overdue(self) -> np.ndarray:
-        return np.maximum(0.0, self.opening - self.schedule[:, 0])
+        return np.maximum(0.0, self.opening - self.schedule[:, 0] * ~self.stage0[:, ACCELERATED])
 
     @property
     def settlement_premium(self) -> float:
         return 0.0 if self.premium is None else float(self.premium.sum())
+
+    @property
+    def reserve(self) -> np.ndarray:
+        """(T,) money that must be left at the end of each month for later months' essentials
+        (what rules of thumb keep unspent; the optimizer keeps it through its cash ≥ 0 rows):
+        R[T] = 0, R[t] = max(0, R[t+1] − net[t+1])."""
+        need = np.zeros(self.horizon)
+        for t in range(self.horizon - 2, -1, -1):
+            need[t] = max(0.0, need[t + 1] - self.net[t + 1])
+        return need
+
+    @property
+    def missed_cost(self) -> np.ndarray:
+        """(n,) weighted cost of a month behind (late fees, calls, an early report's risk) on a loan
+        that is current now: what keeps a performing loan performing. A loan already behind is
+        ranked by its risk weights alone, so the harm order holds when money is short."""
+        return self.w_missed * self.installment * (self.opening_overdue < 0.005)
+
+    def risk_in(self, stages: np.ndarray) -> np.ndarray:
+        """Yuan per yuan-month overdue of each loan given its stages (n, 4) bool."""
+        return self.static_risk + stages.astype(float) @ self.stage_weight
 
     def settle(self, i: int, amount: float, by_month: int) -> PlanTerms:
         """Loan ``i`` settled (一次性结清): ``amount`` owed, no interest, due by plan month ``by_month``
@@ -111,7 +187,37 @@ class PlanTerms(NamedTuple):
         opening[i] = amount
         parts[i] = (0.0, 0.0, 0.0, amount)
         schedule[i] = np.where(np.arange(self.horizon + 1) < by_month, amount, 0.0)
-        return self._replace(r=r, rp=rp, opening=opening, opening_parts=parts, schedule=schedule, premium=premium)
+        stage0 = self.stage0.copy()
+        stage0[i, ACCELERATED] = False  # the settlement replaces the demand for everything
+        agreed = self.agreed.copy()
+        agreed[i] = 0.0
+        installment = self.installment.copy()
+        installment[i] = 0.0
+        return self._replace(r=r, rp=rp, opening=opening, opening_parts=parts, schedule=schedule, premium=premium,
+                             stage0=stage0, agreed=agreed, installment=installment)
+
+    def agree(self, i: int, schedule: np.ndarray, rate: float, total: float) -> PlanTerms:
+        """Loan ``i`` under an installment agreement: ``total`` owed now, ``schedule`` the balance
+        it expects after each month, ``rate`` monthly. Each installment is due in full in its
+        month (hard in the optimizer); a missed one voids the agreement and the lender demands
+        the rest at once (acceleration after one month behind), with penalty interest."""
+        r, opening, parts, sched, days, stage0, agreed, stage_days = (
+            a.copy() for a in (self.r, self.opening, self.opening_parts, self.schedule, self.days0, self.stage0,
+                               self.agreed, self.stage_days))
+        r[i] = rate
+        opening[i] = total
+        parts[i] = (0.0, 0.0, 0.0, total)
+        sched[i] = schedule
+        days[i] = 0.0
+        stage0[i, ACCELERATED] = False
+        stage_days[i, ACCELERATED] = 0.0
+        agreed[i] = np.maximum(0.0, schedule[:-1] * (1 + rate) - schedule[1:])
+        rp = self.rp.copy()
+        rp[i] = max(rp[i], rate)
+        installment = self.installment.copy()
+        installment[i] = agreed[i].max(initial=0.0)
+        return self._replace(r=r, rp=rp, opening=opening, opening_parts=parts, schedule=sched, days0=days,
+                             stage0=stage0, agreed=agreed, stage_days=stage_days, installment=installment)
 
 
 def contract_schedule(loan: Loan, monthly_rate: float, horizon: int) -> np.ndarray:
@@ -131,15 +237,39 @@ def contract_schedule(loan: Loan, monthly_rate: float, horizon: int) -> np.ndarr
     return np.where(k >= n, 0.0, np.maximum(0.0, left))
 
 
+def agreement_schedule(monthly: float, months: int, first: int, horizon: int) -> np.ndarray:
+    """S[0..horizon] of an installment agreement: ``monthly`` for ``months`` months from plan
+    month index ``first`` (0-based; negative when it began before the plan), no interest."""
+    t = np.arange(horizon + 1)
+    paid = np.clip(t - first, 0, months)  # installments due by the end of month t (t = 0: now)
+    already = np.clip(-first, 0, months)
+    return monthly * (months - np.maximum(paid, already))
+
+
+def essentials_shortfall(net: np.ndarray, cash0: float) -> np.ndarray:
+    """(T,) essentials that income and every yuan saved cannot cover, month by month (0 if none)."""
+    short = np.zeros(len(net))
+    running = cash0
+    for t, amount in enumerate(net):
+        running += amount
+        if running < 0:
+            short[t] = -running
+            running = 0.0
+    return short
+
+
 def plan_terms(scenario: Scenario) -> PlanTerms:
-    """The scenario as arrays, under the scenario's basis (lender's claim or legal cap)."""
+    """The scenario as arrays, under the scenario's basis (legal cap, or the lender's claim)."""
     T = scenario.horizon_months
     w = scenario.weights
+    esc = scenario.escalation
     capped = scenario.legal.basis == "cap"
-    r, rp, opening_parts, schedules, installments, risk, classes = [], [], [], [], [], [], []
+    r, rp, opening_parts, schedules, installments, static, collection = [], [], [], [], [], [], []
+    days0, stage0, stage_days, enf_months, fees, once = [], [], [], [], [], []
     for loan in scenario.loans:
         rate = loan.monthly_rate
-        penalty = rate * (1 + loan.penalty_markup)
+        # Cards bear no penalty interest, a late fee instead (DOMAIN.md §7).
+        penalty = rate if loan.credit_card else rate * (1 + loan.penalty_markup)
         parts = [loan.fees_owed, loan.penalty_owed, loan.interest_owed, loan.principal]
         if capped:
             cap = legal_cap(loan, scenario)
@@ -149,12 +279,24 @@ def plan_terms(scenario: Scenario) -> PlanTerms:
         rp.append(penalty)
         opening_parts.append(parts)
         schedules.append(contract_schedule(loan, loan.monthly_rate, T))
-        installments.append(0.0 if loan.accelerated else loan.installment_amount)
-        cls = (loan.sued, loan.credit_reported, loan.abusive_collection)
-        classes.append(cls)
-        risk.append(w.lawsuit * cls[0] + w.credit * cls[1] + w.collection * cls[2])
+        installments.append(0.0 if (loan.accelerated or loan.sued) else loan.installment_amount)
+        collection.append(loan.abusive_collection)
+        static.append(w.collection * loan.abusive_collection)
+        path = esc.private if loan.lender_type == "private" else esc.licensed
+        accel = loan.acceleration_days if loan.acceleration_days is not None else path.acceleration_days
+        # A lawsuit demands the whole balance: acceleration comes no later than the suit.
+        accel = min(accel, path.lawsuit_days)
+        days0.append(float(loan.days_overdue))
+        stage0.append((loan.credit_reported, loan.accelerated or loan.sued, loan.sued, loan.enforcement))
+        stage_days.append((path.report_days if path.reports else NEVER, accel, path.lawsuit_days))
+        enf_months.append(path.enforcement_months)
+        owed = sum(parts)
+        fees.append((0.0, 0.0, court_fee(owed), enforcement_fee(owed)) if esc.court_fees else (0.0,) * 4)
+        once.append((w.credit * w.new_record_months * owed, 0.0, w.lawsuit * w.new_lawsuit_months * owed, 0.0))
     parts = np.array(opening_parts, dtype=float)
-    return PlanTerms(
+    net = np.array(scenario.monthly("income")) - np.array(scenario.monthly("essentials"))
+    short = essentials_shortfall(net, float(scenario.cash_on_hand))
+    terms = PlanTerms(
         names=tuple(loan.name for loan in scenario.loans),
         months=scenario.months,
         r=np.array(r),
@@ -163,13 +305,39 @@ def plan_terms(scenario: Scenario) -> PlanTerms:
         opening_parts=parts,
         schedule=np.array(schedules),
         installment=np.array(installments),
-        net=np.array(scenario.monthly("income")) - np.array(scenario.monthly("essentials")),
+        net=net + short,
         cash0=float(scenario.cash_on_hand),
-        risk=np.array(risk),
-        classes=np.array(classes, dtype=bool),
+        static_risk=np.array(static, dtype=float),
         w_interest=w.interest,
         w_unpaid=w.unpaid,
+        days0=np.array(days0),
+        stage0=np.array(stage0, dtype=bool),
+        stage_days=np.array(stage_days, dtype=float),
+        enforcement_months=np.array(enf_months, dtype=int),
+        stage_fee=np.array(fees, dtype=float),
+        # Enforcement's weight replaces the lawsuit's; as an increment it is never negative.
+        stage_weight=np.array([w.credit, 0.0, w.lawsuit, max(0.0, w.enforcement - w.lawsuit)]),
+        stage_once=np.array(once, dtype=float),
+        w_missed=w.missed_installment,
+        late_fee=np.array([scenario.legal.card_late_fee * inst if loan.credit_card else 0.0
+                           for loan, inst in zip(scenario.loans, installments)]),
+        collection=np.array(collection, dtype=bool),
+        after_horizon=w.after_horizon_months,
+        agreed=np.zeros((len(scenario.loans), T)),
+        essentials_short=short,
     )
+    for i, loan in enumerate(scenario.loans):
+        deal = loan.agreement
+        if deal is None:
+            continue
+        if deal.kind == "installments":
+            first = month_index(scenario.start, deal.first)
+            sched = agreement_schedule(deal.monthly, deal.months, first, T)
+            terms = terms.agree(i, sched, 0.0, float(sched[0]))
+        else:
+            by = min(max(month_index(scenario.start, deal.by) + 1, 1), T)
+            terms = terms.settle(i, deal.amount, by)._replace(paid_by=(*terms.paid_by, (i, by)))
+    return terms
 
 
 def strike_charges(parts: list[float], amount: float) -> list[float]:

@@ -1,0 +1,294 @@
+"""Escalation-aware planning (issue 9): stages reached by months behind, agreements kept, the
+harm order when money is short, and the figures behind them worked out by hand."""
+
+from __future__ import annotations
+
+import math
+
+import numpy as np
+import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+
+from optimizer import load_scenario, make_plan, plan_terms, replay, scenario_from_dict
+from optimizer.heuristics import POLICIES
+from optimizer.ledger import SETTLED_BELOW
+from optimizer.negotiate import negotiation_targets
+from optimizer.planner import NEGOTIATED, compare, credit_records, summarize, triggers
+from optimizer.scripts import script
+from optimizer.solve import PlanStatus
+from optimizer.terms import ACCELERATED, ENFORCEMENT, REPORTED, SUED, legal_cap
+
+from .conftest import SCENARIOS, SHIPPED, run_cli
+
+
+def sued_and_performing(income: float) -> dict:
+    """A sued, accelerated loan and a performing 微粒贷 (on schedule, not overdue, not reported)."""
+    return {
+        "title": "sued and performing",
+        "start": "2027-01", "horizon_months": 36, "income": income, "essentials": 4000,
+        "loans": [
+            {"name": "起诉贷", "principal": 15000, "apr": "18%", "accelerated": True, "lawsuit": True,
+             "credit_reported": True, "days_overdue": 200},
+            {"name": "微粒贷", "principal": 12000, "apr": "18%", "installments": 12},
+        ],
+    }
+
+
+def test_performing_loan_is_kept_current_when_its_installment_fits():
+    scenario = scenario_from_dict(sued_and_performing(6000))  # ¥2,000 a month
+    installment = scenario.loans[1].installment_amount
+    assert installment == pytest.approx(1100.16, abs=0.01)  # npf.pmt(1.5 %, 12, 12000)
+    result = make_plan(scenario)
+    ledger = result.ledger
+    assert result.check_problems == ()
+    # Never a month behind, so nothing is triggered on it, and every installment is paid.
+    assert ledger.overdue[1].max() == 0.0
+    assert all(month is None for month in triggers(result)["微粒贷"].values())
+    assert (ledger.payments[1, :12] >= installment - 0.01).all()
+
+
+def test_performing_loan_short_of_its_installment_reports_when_it_is_reported(tmp_path):
+    data = sued_and_performing(4800)  # ¥800 a month: less than the ¥1,100 installment
+    scenario = scenario_from_dict(data)
+    result = make_plan(scenario)
+    reached = triggers(result)["微粒贷"]
+    assert reached["reported"] is not None
+    # What it costs: the plan's own weighted cost carries the new record (credit weight × the
+    # months a new record is charged for × the loan's balance: 0.04 × 12 × 12,000).
+    assert result.ledger.terms.stage_once[1, REPORTED] == pytest.approx(0.04 * 12 * 12000)
+    assert result.ledger.escalation_cost >= 0.04 * 12 * 12000 - 0.01
+    # The command line says it in words.
+    path = tmp_path / "short.toml"
+    path.write_text(
+        'start = "2027-01"\nhorizon_months = 36\nincome = 4800\nessentials = 4000\n'
+        '[[loans]]\nname = "起诉贷"\nprincipal = 15000\napr = "18%"\naccelerated = true\nlawsuit = true\n'
+        'credit_reported = true\ndays_overdue = 200\n'
+        '[[loans]]\nname = "微粒贷"\nprincipal = 12000\napr = "18%"\ninstallments = 12\n', encoding="utf-8")
+    out = run_cli("solve", path)
+    assert f"微粒贷: reported to the credit bureau {reached['reported']}" in out.stdout
+
+
+def one(**loan) -> dict:
+    base = {"name": "A", "principal": 12000, "apr": 0.12, "installments": 12}
+    return {"start": "2027-01", "horizon_months": 24, "income": 5000, "essentials": 3000, "loans": [{**base, **loan}]}
+
+
+def test_a_loan_left_unpaid_walks_the_path_on_the_stated_days():
+    # Licensed defaults: reported at 30 days, accelerated at 90, sued at 180, enforcement 6 months
+    # after. A run that starts in month 1 counts 15 days at its end, then 30 a month:
+    # 30 days → month 2, 90 → month 4, 180 → month 7 (15 + 30·6 = 195 ≥ 180), enforcement 7 + 6 = 13.
+    terms = plan_terms(scenario_from_dict(one()))
+    ledger = replay(terms, np.zeros((1, 24)))
+    first = {k: int(np.nonzero(ledger.stages[0, k])[0][0]) for k in (REPORTED, ACCELERATED, SUED, ENFORCEMENT)}
+    assert first == {REPORTED: 2, ACCELERATED: 4, SUED: 7, ENFORCEMENT: 13}
+    # The suit adds the court fee in month 8, by hand: 50 + 2.5 % of the claim above ¥10,000,
+    # halved for the simplified procedure (诉讼费用交纳办法 Arts. 13, 16); the claim is 12,000.
+    assert ledger.fees[0, 7] == pytest.approx((50 + 0.025 * 2000) / 2)
+    # Enforcement adds the application fee in month 14: 50 + 1.5 % above ¥10,000 (Art. 14).
+    assert ledger.fees[0, 13] == pytest.approx(50 + 0.015 * 2000)
+    # From acceleration on, the whole balance is overdue.
+    assert ledger.overdue[0, 5] == pytest.approx(ledger.balance[0, 5])
+
+
+def test_days_already_overdue_count_and_a_cure_stops_the_clock():
+    # 45 days overdue now: reported at the end of month 1 if unpaid (75 ≥ 30), accelerated at 2
+    # (105 ≥ 90), sued at 5 (45 + 150 ≥ 180).
+    terms = plan_terms(scenario_from_dict(one(installments=12, installments_paid=2, days_overdue=45)))
+    ledger = replay(terms, np.zeros((1, 24)))
+    assert [int(np.nonzero(ledger.stages[0, k])[0][0]) for k in (REPORTED, ACCELERATED, SUED)] == [1, 2, 5]
+    # Paying the arrears in month 1 (and the installments after) cures it: nothing is reached.
+    def policy(view):
+        return view.due
+    cured = replay(terms, policy)
+    assert not cured.stages[0, :, 1:].any()
+    assert cured.overdue[0, 1:].max() == 0.0
+
+
+def test_credit_record_runs_from_the_end_of_the_default():
+    # Reported, 45 days overdue; the plan pays only from month 4, so the default ends when the
+    # arrears are cured, not when the loan is repaid.
+    scenario = scenario_from_dict(one(installments=12, installments_paid=2, days_overdue=45, credit_reported=True,
+                                      acceleration_days=365))
+    terms = plan_terms(scenario)
+
+    def late_then_due(view):
+        return np.zeros(1) if view.t < 3 else view.due
+    from optimizer.solve import PlanResult
+    ledger = replay(terms, late_then_due)
+    last_behind = int(np.nonzero(ledger.overdue[0] > 0)[0][-1])  # end of month 3
+    assert last_behind == 3
+    record = credit_records(PlanResult("test", PlanStatus.CLEARED, ledger), 5)["A"]
+    assert record == ("2027-04", "2032-04")  # cured in month 4; kept 5 years from then
+    assert ledger.balance[0, -1] == 0.0 and ledger.debt_free_month > 4
+
+
+def test_private_loan_signed_before_2020_08_20_follows_the_transitional_rule():
+    # Signed 2019-06: from 2020-08-20 the cap is 4 × the LPR at the time of filing (now: 3.00 %),
+    # not 4 × the LPR of 2019 (4.25 %), and not the old 24 %.
+    data = one(lender_type="private", contract_date="2019-06-01", apr=0.20)
+    cap = legal_cap(scenario_from_dict(data).loans[0], scenario_from_dict(data))
+    assert cap.yearly_rate == pytest.approx(4 * 0.0300)
+    assert "2020-08-20" in cap.rule
+
+
+def test_credit_card_has_a_late_fee_instead_of_penalty_interest():
+    # A card with a ¥1,000 minimum payment, never paid: no penalty interest at all, and a late fee
+    # of 5 % of the minimum (¥50) each month after a month behind (银发〔2016〕111号).
+    data = one(credit_card=True, principal=20000, apr=0.18, installment=1000, installments=None)
+    terms = plan_terms(scenario_from_dict(data))
+    ledger = replay(terms, np.zeros((1, 24)))
+    assert ledger.penalty.max() == 0.0
+    assert ledger.fees[0, 1] == pytest.approx(50.0)  # behind at the end of month 1
+    assert ledger.fees[0, 0] == 0.0  # not behind before the plan
+
+
+def test_agreed_installments_are_paid_in_full_every_month_in_the_optimal_plan():
+    data = one(principal=9000, installments=12, days_overdue=60, credit_reported=True,
+               agreement={"kind": "installments", "monthly": 600, "months": 15, "first": "2027-02"})
+    data["income"], data["essentials"] = 4000, 3500  # ¥500 a month, ¥600 due: savings must carry it
+    data["cash_on_hand"] = 2000
+    result = make_plan(scenario_from_dict(data))
+    paid = result.ledger.payments[0]
+    assert result.status is PlanStatus.CLEARED
+    assert paid[0] == 0.0  # nothing due before the first installment
+    assert np.allclose(paid[1:16], 600.0, atol=0.005)  # each one in full, never ahead
+    assert result.ledger.overdue[0].max() == 0.0
+
+
+def test_an_agreement_the_money_cannot_carry_is_said_not_hidden():
+    data = one(principal=9000, agreement={"kind": "installments", "monthly": 2500, "months": 4, "first": "2027-01"})
+    result = make_plan(scenario_from_dict(data))  # ¥2,000 a month against ¥2,500
+    assert result.status is PlanStatus.AGREEMENTS_UNAFFORDABLE
+    assert "2027-01" in result.diagnosis and "¥500.00" in result.diagnosis
+
+
+@pytest.mark.parametrize("path", SHIPPED, ids=lambda p: p.stem)
+def test_negotiated_plan_pays_every_ask_in_full_every_month(path):
+    targets = negotiation_targets(load_scenario(path), with_break_even=False)
+    plan = targets.negotiated
+    terms = plan.ledger.terms
+    if targets.asks_fit:
+        assert plan.status is not PlanStatus.AGREEMENTS_UNAFFORDABLE
+        assert (plan.ledger.payments >= terms.agreed - 0.005).all()
+    for t in targets.loans:
+        if t.installment_ask is not None and targets.asks_fit:
+            # The ask's installments, from the month after any grace, exactly as asked.
+            i = t.index
+            due = terms.agreed[i]
+            assert due.max() == pytest.approx(t.installment_ask.monthly, abs=0.01)
+
+
+def test_income_too_low_negotiated_plan_keeps_the_fenqile_ask():
+    # The old plan asked ¥600.26 a month of 分期乐 and then paid ¥462.49 for 19 months.
+    targets = negotiation_targets(load_scenario(SCENARIOS / "income-too-low.toml"), with_break_even=False)
+    i = next(t.index for t in targets.loans if t.loan == "分期乐")
+    ask = targets.loans[i].installment_ask
+    assert ask is not None
+    paid = targets.negotiated.ledger.payments[i]
+    due = targets.negotiated.ledger.terms.agreed[i]
+    assert (paid >= due - 0.005).all()
+    assert targets.negotiated.ledger.overdue[i].max() == 0.0
+
+
+def test_money_short_never_leaves_the_sued_loan_further_behind_than_the_priority_rule():
+    # Cannot be cleared: ¥900 a month against a sued ¥15,000 and two other loans.
+    data = {
+        "start": "2027-01", "horizon_months": 12, "income": 4900, "essentials": 4000,
+        "loans": [
+            {"name": "起诉贷", "principal": 15000, "apr": "18%", "accelerated": True, "lawsuit": True,
+             "credit_reported": True, "days_overdue": 200},
+            {"name": "便宜贷", "principal": 3000, "apr": "36%", "installments": 6, "days_overdue": 40},
+            {"name": "信用贷", "principal": 8000, "apr": "24%", "installments": 12, "credit_reported": True,
+             "days_overdue": 35},
+        ],
+    }
+    c = compare(scenario_from_dict(data), ("optimal", "priority"))
+    assert c.results["optimal"].status is PlanStatus.NOT_CLEARED
+    sued_optimal = c.results["optimal"].ledger.overdue_yuan_months[0]
+    sued_priority = c.results["priority"].ledger.overdue_yuan_months[0]
+    assert sued_optimal <= sued_priority + 0.01
+
+
+@pytest.mark.parametrize("path", SHIPPED, ids=lambda p: p.stem)
+def test_break_even_never_exceeds_what_the_plan_pays_that_lender(path):
+    targets = negotiation_targets(load_scenario(path))
+    for t in targets.loans:
+        if t.break_even is not None:
+            plan = targets.baseline.ledger
+            assert t.break_even <= plan.payments[t.index].sum() + plan.balance[t.index, -1] + 0.01
+
+
+def test_early_acceleration_is_contested_in_targets_and_script():
+    data = one(installments=12, installments_paid=2, days_overdue=3, accelerated=True)
+    targets = negotiation_targets(scenario_from_dict(data), with_break_even=False)
+    assert targets.loans[0].early_acceleration
+    assert "只逾期3天" in script(targets, targets.loans[0], "zh")
+    assert "after 3 days overdue" in script(targets, targets.loans[0], "en")
+
+
+def test_scripts_carry_the_seed_advice():
+    targets = negotiation_targets(load_scenario(SCENARIOS / "three-overdue-loans.toml"), with_break_even=False)
+    zh = script(targets, targets.loans[0], "zh")
+    en = script(targets, targets.loans[0], "en")
+    assert "以贷养贷" in zh and "收入证明" in zh and "保存" in zh
+    assert "new loan" in en and "proof of hardship" in en and "Keep every written confirmation" in en
+
+
+@pytest.mark.parametrize("path", SHIPPED, ids=lambda p: p.stem)
+def test_every_plan_lists_what_it_triggers(path):
+    c = compare(load_scenario(path), ("optimal", "priority"))
+    table = c.table()
+    for loan in c.results["optimal"].ledger.terms.names:
+        for stage in ("reported", "accelerated", "sued", "enforcement"):
+            assert f"{stage}[{loan}]" in table.columns
+    assert set(summarize(c.results["optimal"]).triggers) == set(c.results["optimal"].ledger.terms.names)
+
+
+# ---- optimal against every rule of thumb, all replayed with escalation ------------------------
+
+def _random_scenario(draw) -> dict:
+    n = draw(st.integers(1, 3))
+    loans = []
+    for k in range(n):
+        accelerated = draw(st.booleans())
+        loan = {
+            "name": f"L{k}", "principal": draw(st.integers(1000, 20000)), "apr": draw(st.sampled_from([0.0, 0.12, 0.24, 0.36])),
+            "days_overdue": draw(st.sampled_from([0, 0, 20, 45, 100, 200])),
+            "credit_reported": draw(st.booleans()), "abusive_collection": draw(st.booleans()),
+            "lender_type": draw(st.sampled_from(["licensed", "licensed", "private"])),
+            "credit_card": draw(st.sampled_from([False, False, True])),
+        }
+        if accelerated:
+            loan.update(accelerated=True, lawsuit=draw(st.booleans()))
+        else:
+            loan["installments"] = draw(st.integers(6, 24))
+        loans.append(loan)
+    return {
+        "start": "2027-01", "horizon_months": draw(st.integers(6, 18)),
+        "income": draw(st.integers(3000, 9000)), "essentials": 3000,
+        "cash_on_hand": draw(st.integers(0, 3000)), "loans": loans,
+    }
+
+
+@settings(max_examples=200, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(st.data())
+def test_optimal_is_never_worse_than_a_rule_of_thumb_with_escalation(data):
+    scenario = scenario_from_dict(_random_scenario(data.draw))
+    optimal = make_plan(scenario, time_limit=2.0, check_extra=False)
+    assert optimal.check_problems == ()
+    terms = optimal.ledger.terms
+    for name, policy in POLICIES.items():
+        rule = replay(terms, policy(terms, scenario))
+        assert optimal.ledger.weighted_cost <= rule.weighted_cost + 0.01, name
+    assert math.isfinite(optimal.ledger.weighted_cost)
+    assert (optimal.ledger.overdue[:, 1:] >= 0).all() and SETTLED_BELOW > 0
+
+
+@pytest.mark.parametrize("path", SHIPPED, ids=lambda p: p.stem)
+def test_optimal_is_never_worse_than_a_rule_of_thumb_on_shipped_cases(path):
+    c = compare(load_scenario(path), (*POLICIES, "optimal"))
+    best = c.summaries["optimal"].weighted_cost
+    for name in POLICIES:
+        assert best <= c.summaries[name].weighted_cost + 0.01, name
+    assert NEGOTIATED not in c.summaries
