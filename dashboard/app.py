@@ -20,7 +20,7 @@ from dashboard.i18n import (
 )
 from optimizer import DebtplanError, Scenario, load_scenario, scenario_from_bytes, summarize
 from optimizer.export import plan_table
-from optimizer.planner import credit_records
+from optimizer.planner import BEFORE_PLAN, credit_records, new_triggers, triggers
 from optimizer.scripts import notes_for_borrower, script_for_lender
 
 VIEWS = ("plan", "compare", "negotiate", "export")
@@ -203,17 +203,9 @@ def open_script(loan: str) -> None:
     st.session_state["script_for"] = loan
 
 
-def triggers_of(result) -> dict | None:
-    """What the plan triggers per loan (reported, accelerated, sued, enforcement months), when the
-    engine says so (optimizer.planner.triggers)."""
-    from optimizer import planner
-
-    fn = getattr(planner, "triggers", None)
-    return None if fn is None else fn(result)
-
-
-def trigger_words(events: dict, lang: str) -> str:
-    said = [t(f"trigger_{kind}", lang, month=month_name(month, lang)) for kind, month in events.items() if month]
+def trigger_words(events: dict[str, str], lang: str) -> str:
+    """{"reported": "2027-01", "sued": "2027-06"} -> "2027年1月会上征信；2027年6月可能被起诉"."""
+    said = [t(f"trigger_{stage}", lang, month=month_name(month, lang)) for stage, month in events.items()]
     return t("list_sep", lang).join(said)
 
 
@@ -224,7 +216,7 @@ def this_month_card(scenario: Scenario, lang: str):
     result = engine.optimal(scenario.model_dump_json())
     ledger = result.ledger
     terms = ledger.terms
-    triggers = triggers_of(result) or {}
+    triggers = new_triggers(result)
     lenders = {loan.name: loan.lender_name for loan in scenario.loans}
     colon = "：" if lang == "zh" else ": "
     with st.container(border=True, key="this_month"):
@@ -246,8 +238,9 @@ def this_month_card(scenario: Scenario, lang: str):
                 why = t("why_ahead", lang, due=yuan(line.due))
             else:
                 why = t("why_due", lang)
-            events = triggers.get(line.loan) or {}
-            warn = f" · ⚠ {trigger_words(events, lang)}" if any(events.values()) else ""
+            events = triggers.get(line.loan, {})
+            soonest = dict([min(events.items(), key=lambda e: e[1])]) if events else {}
+            warn = f" · ⚠ {trigger_words(soonest, lang)}" if soonest else ""
             rows.append(f"- **{state.who(lenders[line.loan], line.loan, lang)}**{colon}"
                         f"{t('pay', lang, amount=yuan(line.pay))} · {why}{warn}")
         st.markdown("\n".join(rows))
@@ -267,13 +260,19 @@ def call_first(scenario: Scenario, lang: str, headline_slot, call_slot) -> None:
 
 
 def triggers_section(scenario: Scenario, lang: str) -> None:
-    triggers = triggers_of(engine.optimal(scenario.model_dump_json()))
-    if triggers is None:
-        return
+    """What this plan triggers (DOMAIN.md §6): per loan, each stage the plan reaches and when, and
+    the stages reached before the plan."""
+    result = engine.optimal(scenario.model_dump_json())
+    new, every = new_triggers(result), triggers(result)
+    colon = "：" if lang == "zh" else ": "
     st.subheader(t("triggers_title", lang))
-    said = [f"- **{loan}**：{trigger_words(ev, lang)}" if lang == "zh" else f"- **{loan}**: {trigger_words(ev, lang)}"
-            for loan, ev in triggers.items() if any(ev.values())]
-    st.markdown("\n".join(said) if said else t("triggers_none", lang))
+    rows = []
+    for loan in scenario.loans:
+        already = [t(f"stage_{stage}", lang) for stage, month in every.get(loan.name, {}).items() if month == BEFORE_PLAN]
+        before = t("triggers_already", lang, stages=t("list_sep", lang).join(already)) if already else ""
+        if loan.name in new:
+            rows.append(f"- **{loan.name}**{colon}{trigger_words(new[loan.name], lang)}{before}")
+    st.markdown("\n".join(rows) if rows else t("triggers_none", lang))
     st.caption(t("triggers_note", lang))
 
 
@@ -313,7 +312,7 @@ def compare_view(scenario: Scenario, lang: str, loans_box) -> None:
     loans_box()
     sj = scenario.model_dump_json()
     comp = engine.comparison(sj)
-    parts = {name: state.cost_parts(r.ledger, scenario.weights) for name, r in comp.results.items()}
+    parts = {name: state.cost_parts(r.ledger) for name, r in comp.results.items()}
     st.subheader(t("compare_title", lang))
     w = scenario.weights
     st.markdown(t("weighted_cost_means", lang, lawsuit=yuan(w.lawsuit), credit=yuan(w.credit), collection=yuan(w.collection),
@@ -339,13 +338,13 @@ def compare_view(scenario: Scenario, lang: str, loans_box) -> None:
             t("total_paid", lang): state.money(s.total_paid),
             t("interest_penalty", lang): state.money(s.interest + s.penalty),
             t("left", lang): state.money(s.left_at_horizon),
-            **{t(f"part_{k}", lang): state.money(p[k]) for k in ("lawsuit", "credit", "collection", "other")},
+            **{t(f"part_{k}", lang): state.money(p[k]) for k in ("lawsuit", "credit", "collection", "records", "missed", "other")},
             t("weighted_cost", lang): state.money(s.weighted_cost),
             t("gain", lang): state.money(s.weighted_cost - best.weighted_cost),
         })
     frame = pd.DataFrame(rows)
-    if not frame[t("part_other", lang)].any():  # only the negotiated plan can have it
-        frame = frame.drop(columns=t("part_other", lang))
+    empty = [t(f"part_{k}", lang) for k in ("collection", "records", "missed", "other") if not frame[t(f"part_{k}", lang)].any()]
+    frame = frame.drop(columns=empty)  # a part no plan has (no abusive collection in the case, say)
     number_table(frame, plan_col, text=(t("debt_free", lang),))
     st.caption(t("compare_note", lang))
 

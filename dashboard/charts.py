@@ -13,6 +13,7 @@ import numpy as np
 import plotly.graph_objects as go
 
 from optimizer import Ledger
+from optimizer.planner import risk_membership
 
 from .i18n import t
 
@@ -22,7 +23,7 @@ LOAN_COLOURS = ("#1f77b4", "#2e7d32", "#8d6e00", "#00838f", "#283593", "#558b2f"
                 "#827717", "#00695c", "#5c6bc0", "#37474f")
 CLASS_COLOURS = {"lawsuit": "#c0392b", "credit": "#d35400", "collection": "#8e44ad", "other": "#6b6f7b"}
 PART_COLOURS = {"interest": "#1d4e89", **{k: v for k, v in CLASS_COLOURS.items() if k != "other"},
-                "unpaid": "#6b6f7b", "other": "#555867"}
+                "records": "#7b241c", "missed": "#a04000", "unpaid": "#6b6f7b", "other": "#555867"}
 _DASHES = ("solid", "dash", "dot", "dashdot")
 _MONTH_FORMAT = {"zh": "%Y年%-m月", "en": "%b %Y"}
 # No plotly template: a template is sent with every figure on every rerun and costs the browser
@@ -84,24 +85,29 @@ def balances_figure(ledger: Ledger, lang: str) -> go.Figure:
     return _layout(fig, lang, k + 1)
 
 
-def risk_class_of_loans(ledger: Ledger) -> list[str]:
-    """Each loan's worst class, so the stacked chart counts every yuan once."""
-    out = []
-    for lawsuit, credit, collection in ledger.terms.classes[:, :3]:
-        out.append("lawsuit" if lawsuit else "credit" if credit else "collection" if collection else "other")
+def overdue_by_class(ledger: Ledger) -> dict[str, np.ndarray]:
+    """(T,) overdue yuan per month by each loan's worst class that month (a loan sued under the
+    plan moves to "lawsuit" from then on), so the stacked chart counts every yuan once."""
+    member = risk_membership(ledger)
+    overdue = ledger.overdue[:, 1:]
+    left = np.ones_like(overdue, dtype=bool)
+    out = {}
+    for cls in ("lawsuit", "credit", "collection"):
+        take = member[cls] & left
+        out[cls] = (overdue * take).sum(axis=0)
+        left &= ~take
+    out["other"] = (overdue * left).sum(axis=0)
     return out
 
 
 def overdue_figure(ledger: Ledger, lang: str) -> go.Figure:
     terms = ledger.terms
-    classes = np.array(risk_class_of_loans(ledger))
     k = _shown_months(ledger)
     fig = go.Figure()
-    for cls, colour in CLASS_COLOURS.items():
-        if (classes == cls).any():
-            amount = ledger.overdue[classes == cls, 1:].sum(axis=0)[:k]
-            fig.add_scatter(x=list(terms.months[:k]), y=amount, name=t(f"class_{cls}", lang), stackgroup="overdue",
-                            mode="lines", line=dict(color=colour), hovertemplate="¥%{y:,.2f}")
+    for cls, amount in overdue_by_class(ledger).items():
+        if amount.any():
+            fig.add_scatter(x=list(terms.months[:k]), y=amount[:k], name=t(f"class_{cls}", lang), stackgroup="overdue",
+                            mode="lines", line=dict(color=CLASS_COLOURS[cls]), hovertemplate="¥%{y:,.2f}")
     fig.update_layout(hovermode="x unified", legend_traceorder="normal")
     return _layout(fig, lang, k)
 

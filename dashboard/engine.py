@@ -30,7 +30,7 @@ from typing import Iterator
 import streamlit as st
 
 from optimizer import ALL_STRATEGIES, Comparison, PlanResult, Scenario, compare, make_plan, plan_terms
-from optimizer.negotiate import Targets, break_even, negotiation_targets
+from optimizer.negotiate import Targets, negotiation_targets, private_limit
 from optimizer.planner import NEGOTIATED, summarize
 from optimizer.solve import Replanner
 
@@ -70,10 +70,10 @@ class _GuardedReplanner(Replanner):
         self.owner = owner
         self.run = 0
 
-    def solve(self, arrays):
+    def solve(self, arrays, *args, **kwargs):
         if self.run != self.owner.newest:
             raise Superseded
-        return super().solve(arrays)
+        return super().solve(arrays, *args, **kwargs)
 
 
 _run = threading.local()  # the script thread's run number (each run has its own thread)
@@ -116,9 +116,9 @@ def _rules_of_thumb(scenario_json: str, _replanner: Replanner) -> Comparison:
 
 
 @st.cache_data(max_entries=256, show_spinner=False)
-def _break_even(scenario_json: str, index: int, by: int, baseline_cost: float) -> float | None:
-    # break_even() makes its own Replanner: nothing shared with the session's.
-    return break_even(plan_terms(Scenario.model_validate_json(scenario_json)), index, by, baseline_cost)
+def _limit(scenario_json: str, index: int, by: int, _baseline: PlanResult) -> float | None:
+    # private_limit() solves with its own HiGHS objects: nothing shared with the session's.
+    return private_limit(plan_terms(Scenario.model_validate_json(scenario_json)), index, by, _baseline)
 
 
 def optimal(scenario_json: str) -> PlanResult:
@@ -144,7 +144,7 @@ def limit(scenario_json: str, tg: Targets, loan_index: int) -> float | None:
     by = tg.baseline.ledger.terms.months.index(target.break_even_by) + 1
     if superseded():
         raise Superseded
-    return _break_even(scenario_json, loan_index, by, tg.baseline.ledger.weighted_cost)
+    return _limit(scenario_json, loan_index, by, tg.baseline)
 
 
 def targets_with_limits(scenario_json: str) -> Targets:

@@ -94,13 +94,18 @@ _TEXT: dict[str, tuple[str, str]] = {
     "open_script": ("打开给{who}的通话稿", "Open the script for {who}"),
     "extra_needed": ("每月再多{extra}即可在期限内还清。", "{extra} more per month would clear everything within the horizon."),
     "trigger_reported": ("{month}会上征信", "reported to the credit bureau in {month}"),
+    "stage_reported": ("上征信", "reported"),
+    "stage_accelerated": ("要求一次性还清", "full balance demanded"),
+    "stage_sued": ("起诉", "sued"),
+    "stage_enforcement": ("强制执行", "enforcement"),
+    "triggers_already": ("（计划开始前已经：{stages}）", " (already before the plan: {stages})"),
     "trigger_accelerated": ("{month}可能被要求一次性还清全部", "full balance likely demanded in {month}"),
     "trigger_sued": ("{month}可能被起诉", "likely sued in {month}"),
     "trigger_enforcement": ("{month}可能被强制执行", "court enforcement likely in {month}"),
     "list_sep": ("；", "; "),
     "triggers_title": ("这个计划会引发什么", "What this plan triggers"),
-    "triggers_none": ("按这个计划，不会有借款被上报征信、要求全额还款、起诉或强制执行。",
-                      "With this plan no loan is reported, accelerated, sued or enforced."),
+    "triggers_none": ("按这个计划，不会再有借款被上报征信、要求全额还款、起诉或强制执行。",
+                      "With this plan no loan is newly reported, accelerated, sued or enforced."),
     "triggers_note": ("时间按行业惯例估计（不是法律规定），以合同和出借方的实际做法为准。",
                       "Months are estimates from common practice (not law); the contract and the lender's actual practice decide."),
     "payments_chart": ("每月还款（按借款）", "Payments per month, by loan"),
@@ -166,11 +171,14 @@ _TEXT: dict[str, tuple[str, str]] = {
     "strategy_negotiated": ("协商成功后", "negotiated (all agree)"),
     "compare_title": ("各方案的总代价", "What each plan costs"),
     "weighted_cost_means": (
-        "**总代价**（加权成本）= 要付的利息和罚息（×{interest}）+ 逾期带来的风险：被起诉的借款每¥1逾期一个月算{lawsuit}，"
-        "上征信的算{credit}，暴力催收的算{collection}（左侧「什么最要紧」可调）+ 期限结束时还欠的钱。越低越好。",
-        "**Total cost** (weighted cost) = interest and penalty paid (×{interest}) + the harm of being overdue: each ¥1 "
-        "overdue for a month on a sued loan counts {lawsuit}, on a credit-reported loan {credit}, with abusive collection "
-        "{collection} (set under “What matters most”) + what is still owed when the plan ends. Lower is better.",
+        "**总代价**（加权成本）把每个方案的坏处换算成元，越低越好：要付的利息、罚息和费用（×{interest}），"
+        "加上逾期的风险：被起诉的借款每¥1逾期一个月算{lawsuit}，上征信的算{credit}，暴力催收的算{collection}"
+        "（左侧「什么最要紧」可调），再加上新增征信记录和诉讼的长期影响、拖欠月供的月数，以及期限结束时还欠的钱。",
+        "**Total cost** (weighted cost) puts each plan's harms in yuan; lower is better: interest, penalty and fees "
+        "paid (×{interest}), plus the harm of being overdue: each ¥1 overdue for a month on a sued loan counts "
+        "{lawsuit}, on a credit-reported loan {credit}, with abusive collection {collection} (set under “What "
+        "matters most”), plus the lasting harm of new credit records and suits, months behind on installments, "
+        "and what is still owed when the plan ends.",
     ),
     "why_pays_more": ("最优方案比雪崩法多付{extra}，换来{bought}。", "The optimal plan pays {extra} more than avalanche to have {bought}."),
     "why_pays_more_other": ("最优方案比雪崩法多付{extra}，换来更少的逾期风险和期末欠款。",
@@ -181,8 +189,10 @@ _TEXT: dict[str, tuple[str, str]] = {
     "part_lawsuit": ("起诉风险", "lawsuit harm"),
     "part_credit": ("征信风险", "credit-record harm"),
     "part_collection": ("催收风险", "collection harm"),
-    "part_unpaid": ("期末仍欠", "owed at the end"),
-    "part_other": ("其他（如违反协议）", "other (e.g. a broken agreement)"),
+    "part_records": ("新增征信记录和诉讼的长期影响", "lasting harm of new records and suits"),
+    "part_missed": ("拖欠月供的月数", "months behind on installments"),
+    "part_unpaid": ("期末仍欠（及之后的代价）", "owed at the end (and after)"),
+    "part_other": ("其他", "other"),
     "status": ("状态", "Status"),
     "total_paid": ("总还款", "Total paid"),
     "interest": ("利息", "Interest"),

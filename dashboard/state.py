@@ -25,7 +25,8 @@ import tomli_w
 
 from optimizer import Comparison, Ledger, Scenario, scenario_from_dict
 from optimizer.scripts import script_for_lender
-from optimizer.terms import RISK_CLASSES
+from optimizer.planner import risk_membership
+from optimizer.terms import ENFORCEMENT, REPORTED, RISK_CLASSES, SUED
 
 from .i18n import months_in_words, t
 
@@ -331,17 +332,25 @@ def month_lines(ledger: Ledger, t: int = 0) -> list[MonthLine]:
             for i, name in enumerate(terms.names)]
 
 
-def cost_parts(ledger: Ledger, weights) -> dict[str, float]:
-    """The plan's weighted cost in parts a user can read: interest and penalty charged (with a
-    settlement's premium), each harm class's overdue yuan-months times its weight, the debt left
-    at the horizon, and whatever else the engine counts ("other", e.g. a missed agreement). The
-    parts add up to :attr:`Ledger.weighted_cost` exactly, by construction of "other"."""
+def cost_parts(ledger: Ledger) -> dict[str, float]:
+    """The plan's weighted cost in parts a user can read: interest, penalty and fees charged (with
+    a settlement's premium); each harm class's overdue yuan-months times its weight, month by month
+    as the stages are reached; the lasting harm of new credit records and suits; months behind on
+    installments; the debt left at the horizon (with what it costs after); and whatever else the
+    engine counts ("other"). The parts add up to :attr:`Ledger.weighted_cost` by construction."""
     terms = ledger.terms
-    ym = ledger.overdue_yuan_months
-    parts = {"interest": terms.w_interest * (float(ledger.charges.sum()) + terms.settlement_premium)}
-    for k, cls in enumerate(RISK_CLASSES):
-        parts[cls] = float(getattr(weights, cls) * ym[terms.classes[:, k]].sum())
-    parts["unpaid"] = terms.w_unpaid * ledger.leftover
+    overdue = ledger.overdue[:, 1:]
+    stages = ledger.stages[:, :, 1:].astype(float)
+    w = terms.stage_weight
+    parts = {
+        "interest": terms.w_interest * (float(ledger.charges.sum() + ledger.fees.sum()) + terms.settlement_premium),
+        "lawsuit": float((overdue * (stages[:, SUED] * w[SUED] + stages[:, ENFORCEMENT] * w[ENFORCEMENT])).sum()),
+        "credit": float((overdue * stages[:, REPORTED] * w[REPORTED]).sum()),
+        "collection": float((overdue * terms.static_risk[:, None]).sum()),
+        "records": ledger.escalation_cost,
+        "missed": ledger.missed_months_cost,
+        "unpaid": ledger.after_horizon_cost,
+    }
     parts["other"] = ledger.weighted_cost - sum(parts.values())
     return parts
 
@@ -359,11 +368,11 @@ def tradeoff(comparison: Comparison, other: str = "avalanche") -> Tradeoff | Non
     best, rival = comparison.summaries.get("optimal"), comparison.summaries.get(other)
     if best is None or rival is None or best.total_paid <= rival.total_paid + 0.5:
         return None
-    terms = comparison.results["optimal"].ledger.terms
     months, yuan_months = {}, {}
-    for k, cls in enumerate(RISK_CLASSES):
-        names = [n for n, member in zip(terms.names, terms.classes[:, k]) if member]
-        saved = sum(rival.months_overdue[n] - best.months_overdue[n] for n in names)
+    behind = {name: comparison.results[name].ledger.overdue[:, 1:] > 0 for name in ("optimal", other)}
+    member = {name: risk_membership(comparison.results[name].ledger) for name in ("optimal", other)}
+    for cls in RISK_CLASSES:
+        saved = int((behind[other] & member[other][cls]).sum() - (behind["optimal"] & member["optimal"][cls]).sum())
         if saved > 0:
             months[cls] = saved
         ym = rival.overdue_yuan_months[cls] - best.overdue_yuan_months[cls]

@@ -40,10 +40,15 @@ def _rule_zh(targets: Targets, loan, cap) -> str:
     return f"持牌机构：利息、复利、罚息、违约金和费用合计年化不超过{pct(cap.yearly_rate)}"
 
 
-# The steps a borrower says to the lender; every other step is a note to the borrower (the title,
-# preparing the call, advice on an offer, the private limit, evidence, court procedure).
+# The steps a borrower says to the lender, and the notes for the borrower alone (preparing the
+# call, advice on an offer, the private limit, evidence, court procedure). Every step is one or
+# the other (a test checks it, so a new step must be placed).
 SAID_TO_LENDER = frozenset({
-    "intro", "breakdown", "dispute", "rate_above_cap", "installments", "waiver", "collection_rules", "confirm",
+    "intro", "hardship", "breakdown", "early_acceleration", "penalty_above_cap", "dispute", "rate_above_cap",
+    "installments", "waiver", "collection_rules", "confirm",
+})
+NOTES_FOR_BORROWER = frozenset({
+    "prepare", "no_new_borrowing", "offer", "limit", "evidence", "court", "card_good_faith", "keep_records",
 })
 
 
@@ -61,7 +66,7 @@ def script_for_lender(targets: Targets, t: LoanTarget, lang: Lang = "zh") -> str
 def notes_for_borrower(targets: Targets, t: LoanTarget, lang: Lang = "zh") -> list[str]:
     """The script's notes meant for the borrower alone, one per line (the limit among them)."""
     return [_WORDS[lang][key](**fields).strip().removeprefix("# ")
-            for key, fields in _steps(targets, t) if key not in SAID_TO_LENDER and key != "title"]
+            for key, fields in _steps(targets, t) if key in NOTES_FOR_BORROWER]
 
 
 def _render(steps: list[tuple[str, dict]], lang: Lang) -> str:

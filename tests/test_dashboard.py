@@ -329,9 +329,13 @@ def test_cost_parts_add_up_to_the_weighted_cost():
 
     scenario = load_scenario(SCENARIOS / COUNSELLOR).replace(legal={"basis": "claim"})
     for name, result in compare(scenario).results.items():
-        parts = state.cost_parts(result.ledger, scenario.weights)
-        assert sum(parts.values()) == pytest.approx(result.ledger.weighted_cost, abs=1e-6), name
-        assert parts["interest"] == pytest.approx(result.ledger.interest.sum() + result.ledger.penalty.sum(), abs=1e-6)
+        ledger = result.ledger
+        parts = state.cost_parts(ledger)
+        assert sum(parts.values()) == pytest.approx(ledger.weighted_cost, abs=1e-6), name
+        # Interest weight 1 in this case: the interest part is every yuan of interest, penalty and fees charged.
+        assert parts["interest"] == pytest.approx(ledger.interest.sum() + ledger.penalty.sum() + ledger.fees.sum()
+                                                  + ledger.terms.settlement_premium, abs=1e-6)
+        assert abs(parts["other"]) < 0.01, (name, parts)  # every yuan of the cost is named
 
 
 def test_compare_explains_why_optimal_pays_more_and_its_numbers_sort_as_numbers():
@@ -375,6 +379,14 @@ def test_the_copyable_script_never_holds_the_private_limit(lang):
     frames = [d.value for d in at.dataframe if "name" not in d.value.columns]  # not the loan editor
     assert all(pd.api.types.is_numeric_dtype(f[c]) for f in frames for c in f.columns
                if c not in ("Loan", "Lender", "借款", "出借方"))
+
+
+def test_every_script_step_is_either_said_or_a_note():
+    from optimizer.scripts import _WORDS, NOTES_FOR_BORROWER, SAID_TO_LENDER
+
+    for lang in ("zh", "en"):
+        assert set(_WORDS[lang]) - {"title"} == SAID_TO_LENDER | NOTES_FOR_BORROWER
+    assert not SAID_TO_LENDER & NOTES_FOR_BORROWER
 
 
 # ---- exports -------------------------------------------------------------------------------------
