@@ -128,7 +128,8 @@ def money_inputs(base: Scenario, source: str, store: dict, lang: str) -> dict:
     }
     sb.subheader(t("weights", lang))
     sb.caption(t("weights_help", lang))
-    weights = {"interest": slider("w_interest", t("w_interest", lang), 0.0, 3.0, 0.1, "×%.1f", t("w_interest_help", lang))}
+    # From 0.1: the scenario needs a positive interest weight (optimizer/scenario.py, Weights.interest).
+    weights = {"interest": slider("w_interest", t("w_interest", lang), 0.1, 3.0, 0.1, "×%.1f", t("w_interest_help", lang))}
     for name, high in (("lawsuit", 0.5), ("enforcement", 1.0), ("credit", 0.5), ("collection", 0.5)):
         weights[name] = slider(f"w_{name}", t(f"w_{name}", lang), 0.0, high, 0.01, "¥%.2f", t("w_example", lang))
     values["weights"] = weights

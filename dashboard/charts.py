@@ -13,7 +13,6 @@ import numpy as np
 import plotly.graph_objects as go
 
 from optimizer import Ledger
-from optimizer.planner import risk_membership
 
 from .i18n import t
 
@@ -85,29 +84,18 @@ def balances_figure(ledger: Ledger, lang: str) -> go.Figure:
     return _layout(fig, lang, k + 1)
 
 
-def overdue_by_class(ledger: Ledger) -> dict[str, np.ndarray]:
-    """(T,) overdue yuan per month by each loan's worst class that month (a loan sued under the
-    plan moves to "lawsuit" from then on), so the stacked chart counts every yuan once."""
-    member = risk_membership(ledger)
-    overdue = ledger.overdue[:, 1:]
-    left = np.ones_like(overdue, dtype=bool)
-    out = {}
-    for cls in ("lawsuit", "credit", "collection"):
-        take = member[cls] & left
-        out[cls] = (overdue * take).sum(axis=0)
-        left &= ~take
-    out["other"] = (overdue * left).sum(axis=0)
-    return out
-
-
 def overdue_figure(ledger: Ledger, lang: str) -> go.Figure:
+    """Overdue by each loan's worst class that month (a loan sued under the plan moves class), so
+    the stacked chart counts every yuan once."""
     terms = ledger.terms
     k = _shown_months(ledger)
+    classes = ledger.worst_class()[:, 1:]
     fig = go.Figure()
-    for cls, amount in overdue_by_class(ledger).items():
-        if amount.any():
-            fig.add_scatter(x=list(terms.months[:k]), y=amount[:k], name=t(f"class_{cls}", lang), stackgroup="overdue",
-                            mode="lines", line=dict(color=CLASS_COLOURS[cls]), hovertemplate="¥%{y:,.2f}")
+    for cls, colour in CLASS_COLOURS.items():
+        if (classes == cls).any():
+            amount = (ledger.overdue[:, 1:] * (classes == cls)).sum(axis=0)[:k]
+            fig.add_scatter(x=list(terms.months[:k]), y=amount, name=t(f"class_{cls}", lang), stackgroup="overdue",
+                            mode="lines", line=dict(color=colour), hovertemplate="¥%{y:,.2f}")
     fig.update_layout(hovermode="x unified", legend_traceorder="normal")
     return _layout(fig, lang, k)
 

@@ -23,7 +23,7 @@ import numpy as np
 import pandas as pd
 import tomli_w
 
-from optimizer import Comparison, Ledger, Scenario, scenario_from_dict
+from optimizer import Comparison, Ledger, Scenario, export, scenario_from_dict
 from optimizer.scripts import script_for_lender
 from optimizer.planner import risk_membership
 from optimizer.terms import ENFORCEMENT, REPORTED, RISK_CLASSES, SUED
@@ -213,6 +213,15 @@ def _plain(value: Any) -> Any:
     return value.strip() if isinstance(value, str) else value
 
 
+def _cell(row: pd.Series, col: str) -> Any:
+    """A table cell as plain Python. A whole-number column turns float in pandas once a row has
+    a blank in it, and the scenario takes whole numbers only as integers: 45.0 becomes 45."""
+    value = _plain(row.get(col))
+    if col in COUNT_COLUMNS and isinstance(value, float) and value.is_integer():
+        return int(value)
+    return value
+
+
 def loans_from_table(scenario: Scenario, shown: pd.DataFrame, edited: pd.DataFrame) -> list[dict]:
     """The scenario's loans with the table's changed cells applied (rows may be added or removed).
 
@@ -224,7 +233,7 @@ def loans_from_table(scenario: Scenario, shown: pd.DataFrame, edited: pd.DataFra
         data = dict(originals.get(k, {}))
         before = shown.loc[k] if k in originals else None
         for col in TABLE_COLUMNS:
-            value = _plain(row.get(col))
+            value = _cell(row, col)
             if before is not None and _same(value, _plain(before[col])):
                 continue
             if col == "apr":
@@ -239,7 +248,7 @@ def loans_from_table(scenario: Scenario, shown: pd.DataFrame, edited: pd.DataFra
                 data.pop("installments", None)
                 data.pop("installments_paid", None)
                 for other in ("installment", "installments_left"):
-                    other_value = _plain(row.get(other))
+                    other_value = _cell(row, other)
                     if other_value is None:
                         data.pop(other, None)
                     else:
@@ -391,11 +400,11 @@ def file_name(title: str, kind: str, ext: str, today: dt.date | None = None) -> 
 
 
 def csv_bytes(frame: pd.DataFrame, headers: dict[str, str] | None = None) -> bytes:
-    """The same bytes the CLI writes (UTF-8 with BOM, amounts to the fen); ``headers`` renames
-    columns (the CLI's English names stay the default)."""
+    """The same bytes the CLI writes (optimizer.export.csv_bytes); ``headers`` renames columns
+    (the CLI's English names stay the default)."""
     if headers:
         frame = frame.rename(columns=lambda c: _header(c, headers))
-    return frame.to_csv(index=False, float_format="%.2f").encode("utf-8-sig")
+    return export.csv_bytes(frame)
 
 
 def _header(column: str, headers: dict[str, str]) -> str:

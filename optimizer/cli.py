@@ -1,8 +1,13 @@
 """The ``debtplan`` command line: validate, solve, compare and batch-run scenario files.
 
-Exit codes: 0 done; 1 the debts cannot be cleared within the horizon (the best plan and the
-diagnosis are still printed and written); 2 bad input (one line on stderr naming the file, the
-loan and the field); 3 an internal check failed (a bug: please report it with the scenario).
+Exit codes, each meaning one thing: 0 done; 1 the plan leaves debts owed at the horizon (the
+best plan and the diagnosis are still printed and written); 2 bad input (one line on stderr
+naming the file, the loan and the field; nothing written); 3 a bug: an internal check failed or
+an unexpected error (one line on stderr, no traceback). 130: interrupted (Ctrl-C).
+
+Long runs say so on stderr: batch prints a line per scenario, and a scenario past
+:data:`PROGRESS_FROM` loan-months (or any compare or targets run that lasts) prints what it is
+doing and, every :data:`HEARTBEAT_SECONDS`, that it is still working.
 """
 
 from __future__ import annotations
@@ -10,13 +15,24 @@ from __future__ import annotations
 import argparse
 import os
 import sys
+import threading
+import time
 from concurrent.futures import ProcessPoolExecutor, as_completed
+from contextlib import contextmanager
 from pathlib import Path
 
 import pandas as pd
 
-from .errors import DebtplanError
-from .export import plan_table, write_csv
+from .errors import (
+    BatchFolderEmpty,
+    BatchFolderMissing,
+    DebtplanError,
+    InternalCheckFailed,
+    InternalError,
+    OutputError,
+    shown,
+)
+from .export import check_output, plan_table, write_csv
 from .negotiate import DEFAULT_SETTLE_BY, Targets, negotiation_targets
 from .planner import (
     ALL_STRATEGIES,
@@ -26,13 +42,21 @@ from .planner import (
     compare,
     credit_records,
     make_plan,
+    new_triggers,
     summarize,
 )
 from .scripts import script
-from .scenario import load_scenario
+from .scenario import Scenario, load_scenario
+from . import solve as solve_module
 from .solve import PlanResult, PlanStatus
 
 EXIT_OK, EXIT_NOT_CLEARED, EXIT_BAD_INPUT, EXIT_INTERNAL = 0, 1, 2, 3
+EXIT_INTERRUPTED, EXIT_BROKEN_PIPE = 130, 141
+# Loan-months from which a plan takes seconds rather than a blink (bench/: 50 loans × 120
+# months solve in about 0.2 s, compare in about 8 s): say what is being done before starting.
+PROGRESS_FROM = 6_000
+# Seconds between "still working" lines once a run has lasted that long.
+HEARTBEAT_SECONDS = 10.0
 
 
 class _Parser(argparse.ArgumentParser):
@@ -47,11 +71,59 @@ def yuan(x: float | None) -> str:
 
 
 def _exit_code(result: PlanResult) -> int:
+    """3 if a check failed; 1 only if the plan leaves debts owed at the horizon (not when the
+    weights chose to leave them although clearing was possible); else 0."""
     if result.check_problems:
         return EXIT_INTERNAL
-    if result.status in (PlanStatus.NOT_CLEARED, PlanStatus.AGREEMENTS_UNAFFORDABLE):
+    if result.status is PlanStatus.AGREEMENTS_UNAFFORDABLE:
+        return EXIT_NOT_CLEARED
+    if result.ledger.leftover > 0 and result.status is not PlanStatus.LEFT_BY_WEIGHTS:
         return EXIT_NOT_CLEARED
     return EXIT_OK
+
+
+def _non_negative(text: str) -> int:
+    return _whole(text, 0)
+
+
+def _positive(text: str) -> int:
+    return _whole(text, 1)
+
+
+def _whole(text: str, least: int) -> int:
+    try:
+        value = int(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"must be a whole number, got {shown(text)!r}") from None
+    if value < least:
+        raise argparse.ArgumentTypeError(f"must be at least {least}, got {value}")
+    return value
+
+
+def _size(scenario: Scenario) -> str:
+    return f"{len(scenario.loans)} loans × {scenario.horizon_months} months"
+
+
+@contextmanager
+def _working(what: str, scenario: Scenario, always: bool = False):
+    """Say on stderr what a long run is doing, then every HEARTBEAT_SECONDS that it still is."""
+    stream = sys.stderr
+    if always or len(scenario.loans) * scenario.horizon_months >= PROGRESS_FROM:
+        print(f"debtplan: {what} ({_size(scenario)})…", file=stream, flush=True)
+    done = threading.Event()
+    started = time.monotonic()
+
+    def beat() -> None:
+        while not done.wait(HEARTBEAT_SECONDS):
+            print(f"debtplan: still {what}… {time.monotonic() - started:.0f} s", file=stream, flush=True)
+
+    thread = threading.Thread(target=beat, daemon=True)
+    thread.start()
+    try:
+        yield
+    finally:
+        done.set()
+        thread.join()
 
 
 def _print_plan(result: PlanResult, summary: PlanSummary, show_months: int, record_years: int) -> None:
@@ -66,9 +138,9 @@ def _print_plan(result: PlanResult, summary: PlanSummary, show_months: int, reco
         f"   Total paid: {yuan(summary.total_paid)}   Interest: {yuan(summary.interest)}"
         f"   Penalty interest: {yuan(summary.penalty)}   Left at horizon: {yuan(summary.left_at_horizon)}"
     )
-    if result.strategy == "optimal" and result.gap:
-        print(f"Best plan found within the time limit; at most {result.gap:.1%} above the best possible "
-              f"weighted cost (not proven optimal).")
+    if result.strategy == "optimal" and result.gap > solve_module.MIP_GAP:
+        print(f"Best plan found within the time limit (--time-limit); its weighted cost is at most "
+              f"{result.gap:.1%} above the best possible (not proven optimal).")
     print(triggers_text(summary.triggers))
     for loan, (cured, until) in credit_records(result, record_years).items():
         if cured is None:
@@ -81,12 +153,13 @@ def _print_plan(result: PlanResult, summary: PlanSummary, show_months: int, reco
     frame["saved"] = ledger.cash[1:]
     last = max(summary.months_to_debt_free or terms.horizon, 1)
     frame = frame.iloc[: min(last, show_months)]
-    print("\nPayments per month (yuan; exact figures to the fen are in the CSV):")
-    print(frame.map(lambda v: f"{v:,.0f}").to_string())
+    if show_months > 0:
+        print("\nPayments per month (yuan; exact figures to the fen are in the CSV):")
+        print(frame.map(lambda v: f"{v:,.0f}").to_string())
     if last > show_months:
-        print(f"… {last - show_months} more months in the CSV (--out plan.csv)")
-    for problem in result.check_problems:
-        print(f"internal check failed: {problem}", file=sys.stderr)
+        print(f"… {last - show_months} {'more ' if show_months else ''}months in the CSV (--out plan.csv)")
+    if result.check_problems:
+        print(InternalCheckFailed(result.check_problems), file=sys.stderr)
 
 
 STAGE_WORDS = {"reported": "reported to the credit bureau", "accelerated": "whole balance demanded",
@@ -114,13 +187,17 @@ def cmd_validate(args: argparse.Namespace) -> int:
             code = EXIT_BAD_INPUT
             continue
         total = sum(loan.total_owed for loan in scenario.loans)
-        print(f"{path}: ok — {len(scenario.loans)} loans, {yuan(total)} owed, {scenario.horizon_months} months from {scenario.start:%Y-%m}")
+        print(f"{shown(path, 200)}: ok — {len(scenario.loans)} loans, {yuan(total)} owed, "
+              f"{scenario.horizon_months} months from {scenario.months[0]}")
     return code
 
 
 def cmd_solve(args: argparse.Namespace) -> int:
     scenario = load_scenario(args.scenario)
-    result = make_plan(scenario, args.strategy)
+    if args.out:
+        check_output(args.out)
+    with _working(f"making the {args.strategy} plan", scenario, always=args.strategy == NEGOTIATED):
+        result = make_plan(scenario, args.strategy)
     summary = summarize(result)
     _print_plan(result, summary, args.months, scenario.legal.credit_record_years)
     code = _exit_code(result)
@@ -144,10 +221,13 @@ def _comparison_text(table: pd.DataFrame) -> str:
 
 def cmd_compare(args: argparse.Namespace) -> int:
     scenario = load_scenario(args.scenario)
-    comparison = compare(scenario)
+    if args.out:
+        check_output(args.out)
+    with _working("comparing every plan", scenario):
+        comparison = compare(scenario)
     table = comparison.table()
     optimal = comparison.results["optimal"]
-    print(f"Scenario: {scenario.title or args.scenario}")
+    print(f"Scenario: {scenario.title or shown(args.scenario, 200)}")
     if optimal.diagnosis:
         print(optimal.diagnosis)
     print(_comparison_text(table))
@@ -165,10 +245,19 @@ def cmd_compare(args: argparse.Namespace) -> int:
             f"{neg.debt_free_month or 'not within the horizon'}, total paid {yuan(neg.total_paid)}, "
             f"weighted cost {yuan(neg.weighted_cost)}."
         )
-    if args.out:
+    print("\nWhat each plan newly triggers (month a loan is first reported, accelerated, sued, enforced):")
+    for name, result in comparison.results.items():
+        new = new_triggers(result)
+        text = "; ".join(f"{loan} " + ", ".join(f"{STAGE_WORDS[s]} {m}" for s, m in stages.items())
+                         for loan, stages in new.items())
+        print(f"  {name}: {text or 'none'}")
+    code = _exit_code(optimal)
+    if optimal.check_problems:
+        print(InternalCheckFailed(optimal.check_problems), file=sys.stderr)
+    elif args.out:
         write_csv(table, args.out)
         print(f"Comparison written to {args.out}")
-    return _exit_code(optimal)
+    return code
 
 
 def _targets_text(targets: Targets, lang: str) -> str:
@@ -242,9 +331,11 @@ def _months(targets: Targets) -> list[str]:
 
 def cmd_targets(args: argparse.Namespace) -> int:
     scenario = load_scenario(args.scenario)
-    print("Working out targets (re-solving the plan for each ask)…", file=sys.stderr)
-    targets = negotiation_targets(scenario, settle_by=args.settle_by)
-    print(f"Scenario: {scenario.title or args.scenario}")
+    if args.out:
+        check_output(args.out)
+    with _working("working out targets (re-solving the plan for each ask)", scenario, always=True):
+        targets = negotiation_targets(scenario, settle_by=args.settle_by)
+    print(f"Scenario: {scenario.title or shown(args.scenario, 200)}")
     print(_targets_text(targets, args.lang))
     if args.out:
         write_csv(targets.table(), args.out)
@@ -254,10 +345,17 @@ def cmd_targets(args: argparse.Namespace) -> int:
 
 def _batch_one(path: str, out_dir: str) -> dict:
     try:
-        scenario = load_scenario(path)
-        result = make_plan(scenario, "optimal")
+        return _batch_plan(path, out_dir)
     except DebtplanError as exc:
-        return {"scenario": path, "status": "bad input", "exit_code": EXIT_BAD_INPUT, "message": str(exc)}
+        return {"scenario": path, "status": "bad input", "exit_code": exc.exit_code, "message": str(exc)}
+    except Exception as exc:  # a bug on one scenario must not lose the others' results
+        return {"scenario": path, "status": "internal error", "exit_code": EXIT_INTERNAL,
+                "message": str(InternalError(exc))}
+
+
+def _batch_plan(path: str, out_dir: str) -> dict:
+    scenario = load_scenario(path)
+    result = make_plan(scenario, "optimal")
     summary = summarize(result)
     code = _exit_code(result)
     if code != EXIT_INTERNAL:
@@ -271,21 +369,22 @@ def _batch_one(path: str, out_dir: str) -> dict:
         "left_at_horizon": summary.left_at_horizon,
         "extra_monthly_to_clear": result.extra_monthly,
         "weighted_cost": summary.weighted_cost,
-        "message": result.diagnosis or "; ".join(result.check_problems),
+        "message": str(InternalCheckFailed(result.check_problems)) if result.check_problems else result.diagnosis,
     }
 
 
 def cmd_batch(args: argparse.Namespace) -> int:
     folder = Path(args.folder)
     if not folder.is_dir():
-        print(f"{folder}: not a folder of scenario files", file=sys.stderr)
-        return EXIT_BAD_INPUT
+        raise BatchFolderMissing(str(folder))
     paths = sorted(str(p) for p in folder.glob("*.toml"))
     if not paths:
-        print(f"{folder}: no *.toml scenario files in it", file=sys.stderr)
-        return EXIT_BAD_INPUT
+        raise BatchFolderEmpty(str(folder))
     out = Path(args.out)
-    out.mkdir(parents=True, exist_ok=True)
+    try:
+        out.mkdir(parents=True, exist_ok=True)
+    except OSError as exc:
+        raise OutputError(str(out), exc.strerror or str(exc)) from None
     rows = []
     workers = args.jobs or os.cpu_count() or 1
     with ProcessPoolExecutor(max_workers=workers) as pool:
@@ -300,6 +399,54 @@ def cmd_batch(args: argparse.Namespace) -> int:
     counts = table["status"].value_counts().to_dict()
     print(f"{len(paths)} scenarios → {out}/ ({', '.join(f'{v} {k}' for k, v in counts.items())}); summary in {out / 'summary.csv'}")
     return int(table["exit_code"].max())
+
+
+def _time_limit_option(p: argparse.ArgumentParser) -> None:
+    p.add_argument("--time-limit", type=float, default=None, metavar="SECONDS",
+                   help=f"longest the optimizer searches before it gives its best plan and how far from the best "
+                        f"possible that may be (default {solve_module.MIP_TIME_LIMIT:g})")
+
+
+def cmd_letters(args: argparse.Namespace) -> int:
+    """Letters per lender and the one-page plan, DOCX and PDF, into a folder (all or nothing)."""
+    from .documents import letter_files
+    from .errors import OutputError
+    from .export import write_files
+
+    scenario = load_scenario(args.scenario)
+    out = Path(args.out)
+    if out.exists() and not out.is_dir():
+        raise OutputError(str(out), "exists and is not a folder")
+    print("Working out targets (re-solving the plan for each ask)…", file=sys.stderr)
+    files = letter_files(negotiation_targets(scenario, with_break_even=False), args.lang)
+    try:
+        out.mkdir(parents=True, exist_ok=True)
+    except OSError as exc:
+        raise OutputError(str(out), exc.strerror or str(exc)) from None
+    write_files({out / name: data for name, data in files.items()})
+    print(f"{len(files)} files written to {out}/:")
+    for name in files:
+        print(f"  {name}")
+    return EXIT_OK
+
+
+def cmd_calendar(args: argparse.Namespace) -> int:
+    """The negotiated plan's payments and the calls as an iCalendar file."""
+    from .calendar_export import payment_calendar
+    from .export import write_files
+
+    scenario = load_scenario(args.scenario)
+    print("Working out targets (re-solving the plan for each ask)…", file=sys.stderr)
+    data = payment_calendar(negotiation_targets(scenario, with_break_even=False), args.lang, args.day)
+    write_files({args.out: data})
+    print(f"Calendar written to {args.out} ({data.count(b'BEGIN:VEVENT')} events); import it into your phone's calendar.")
+    return EXIT_OK
+
+
+def _day_of_month(text: str) -> int:
+    if not text.isdigit() or not 1 <= int(text) <= 28:
+        raise argparse.ArgumentTypeError(f"must be a day of the month from 1 to 28; got {text!r}")
+    return int(text)
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -318,33 +465,56 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--strategy", default="optimal", choices=(*ALL_STRATEGIES, NEGOTIATED),
                    help="optimal (the LP), a rule of thumb, or negotiated (every lender agrees); default: optimal")
     p.add_argument("--out", metavar="PLAN.csv", help="write the plan as CSV (UTF-8 with BOM)")
-    p.add_argument("--months", type=int, default=24, help="months to print (default 24)")
+    p.add_argument("--months", type=_non_negative, default=24,
+                   help="months to print (default 24; 0 prints the summary only)")
+    _time_limit_option(p)
     p.set_defaults(run=cmd_solve)
 
     p = sub.add_parser("compare", help="compare the optimal plan with every rule of thumb")
     p.add_argument("scenario", metavar="SCENARIO", help="TOML scenario file")
     p.add_argument("--out", metavar="COMPARE.csv", help="write the comparison as CSV")
+    _time_limit_option(p)
     p.set_defaults(run=cmd_compare)
 
     p = sub.add_parser("targets", help="what to ask each lender for, whom to call first, and call scripts")
     p.add_argument("scenario", metavar="SCENARIO", help="TOML scenario file")
     p.add_argument("--out", metavar="TARGETS.csv", help="write the targets table as CSV")
     p.add_argument("--lang", choices=("zh", "en"), default="zh", help="language of the scripts (default zh)")
-    p.add_argument("--settle-by", type=int, default=DEFAULT_SETTLE_BY, metavar="N",
+    p.add_argument("--settle-by", type=_positive, default=DEFAULT_SETTLE_BY, metavar="N",
                    help=f"plan month by which a lump-sum settlement would be paid, for the break-even (default {DEFAULT_SETTLE_BY})")
     p.set_defaults(run=cmd_targets)
 
     p = sub.add_parser("batch", help="solve every scenario in a folder, using all cores")
     p.add_argument("folder", metavar="DIR", help="folder of *.toml scenarios")
     p.add_argument("--out", required=True, metavar="DIR", help="folder for the plan CSVs and summary.csv")
-    p.add_argument("--jobs", type=int, default=0, help="worker processes (default: all cores)")
+    p.add_argument("--jobs", type=_non_negative, default=0, help="worker processes (default 0: all cores)")
     p.add_argument("--quiet", action="store_true", help="no per-scenario progress lines")
     p.set_defaults(run=cmd_batch)
+
+    p = sub.add_parser("letters", help="negotiation and dispute letters per lender and a one-page plan (DOCX and PDF)")
+    p.add_argument("scenario", metavar="SCENARIO", help="TOML scenario file")
+    p.add_argument("--out", required=True, metavar="DIR", help="folder for the files (made if missing)")
+    p.add_argument("--lang", choices=("zh", "en"), default="zh", help="language of the documents (default zh)")
+    p.set_defaults(run=cmd_letters)
+
+    p = sub.add_parser("calendar", help="the plan's payments and the calls as a phone calendar (.ics)")
+    p.add_argument("scenario", metavar="SCENARIO", help="TOML scenario file")
+    p.add_argument("--out", required=True, metavar="PLAN.ics", help="the iCalendar file to write")
+    p.add_argument("--lang", choices=("zh", "en"), default="zh", help="language of the events (default zh)")
+    p.add_argument("--day", type=_day_of_month, default=1, metavar="D",
+                   help="day of the month the payments are due (1-28, default 1)")
+    p.set_defaults(run=cmd_calendar)
     return parser
 
 
 def main(argv: list[str] | None = None) -> int:
     args = build_parser().parse_args(argv)
+    limit = getattr(args, "time_limit", None)
+    if limit is not None:
+        if not 0.1 <= limit <= 3600:
+            print(f"debtplan: error: --time-limit must be between 0.1 and 3600 seconds; got {limit:g}", file=sys.stderr)
+            return EXIT_BAD_INPUT
+        solve_module.MIP_TIME_LIMIT = limit
     try:
         return args.run(args)
     except DebtplanError as exc:
@@ -352,13 +522,16 @@ def main(argv: list[str] | None = None) -> int:
         return exc.exit_code
     except KeyboardInterrupt:
         print("interrupted; nothing was written", file=sys.stderr)
-        return 130
-    except BrokenPipeError:
-        # The reader stopped early (`debtplan compare … | head -1`): what it wanted was printed.
-        # Point stdout at the null device so the flush at exit cannot fail again, and exit as a
-        # process stopped by SIGPIPE would, without a traceback.
-        os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
-        return 141
+        return EXIT_INTERRUPTED
+    except BrokenPipeError:  # the reader went away (debtplan … | head): not an error of ours
+        try:  # and Python's own flush at exit must not fail again
+            os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
+        except (OSError, ValueError):
+            pass
+        return EXIT_BROKEN_PIPE
+    except Exception as exc:  # a bug: one line, exit 3, never a traceback or the "not cleared" 1
+        print(InternalError(exc), file=sys.stderr)
+        return EXIT_INTERNAL
 
 
 if __name__ == "__main__":

@@ -6,8 +6,11 @@ floored to the fen, payments share it by largest remainder) and (b) a loan the e
 is paid to the fen in the rounded plan too. The CSV's balances are the ledger's replay of exactly
 those payments, so replaying the CSV gives its balances back to the fen.
 
-CSV files are UTF-8 with a BOM (Excel and WPS then show Chinese names) and are written to a
-temporary file in the target folder and renamed into place: a failed run leaves nothing behind.
+CSV files are UTF-8 with a BOM (Excel and WPS then show Chinese names) and CRLF line ends
+(RFC 4180), so any field holding a comma, a quote or a line break of either kind is quoted. They
+are written to a temporary file in the target folder and renamed into place: a failed run leaves
+nothing behind. The file gets the permissions any new file of the user's gets (0666 less the
+umask), not the temporary file's owner-only 0600.
 """
 
 from __future__ import annotations
@@ -20,13 +23,13 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
-from .errors import OutputError
+from .errors import OutputError, OutputFolderMissing, OutputIsFolder
 from .ledger import Ledger, MonthView, replay
 
 PLAN_COLUMNS = ["strategy", "month", "loan", "payment", "interest", "penalty", "balance", "overdue"]
 
 
-def _fen_split(targets: np.ndarray, clearing: np.ndarray, cap_fen: int) -> np.ndarray:
+def _fen_split(targets: np.ndarray, clearing: np.ndarray, cap_fen: int, agreed: np.ndarray | None = None) -> np.ndarray:
     """Whole-fen amounts close to ``targets`` (yuan) whose sum never exceeds ``cap_fen``.
 
     A loan being cleared is paid its owed amount rounded half-up to the fen (which settles it);
@@ -35,6 +38,10 @@ def _fen_split(targets: np.ndarray, clearing: np.ndarray, cap_fen: int) -> np.nd
     exact = np.maximum(targets, 0.0) * 100
     fen = np.floor(exact + 1e-6).astype(np.int64)
     fen[clearing] = np.floor(exact[clearing] + 0.5).astype(np.int64)
+    if agreed is not None:
+        # An agreed installment is paid in full: a fen short would void the agreement.
+        fen[agreed] = np.maximum(fen[agreed], np.ceil(exact[agreed] - 1e-6).astype(np.int64))
+        clearing = clearing | agreed
     if fen[clearing].sum() > cap_fen:  # not enough to clear after rounding: share everything
         clearing = np.zeros_like(clearing)
         fen = np.floor(exact + 1e-6).astype(np.int64)
@@ -59,8 +66,11 @@ def to_fen(ledger: Ledger) -> Ledger:
         t = view.t
         clearing = clears[:, t] & (view.owed > 0)
         target = np.where(clearing, view.owed, np.minimum(exact[:, t], view.owed))
-        cap = math.floor(view.available * 100 + 1e-6)
-        return _fen_split(target, clearing, max(cap, 0)) / 100
+        agreed = (view.agreed > 0) & (exact[:, t] >= view.agreed - 0.005)  # kept in the exact plan
+        target = np.where(agreed, np.maximum(target, view.agreed), target)
+        # The reserve for later essentials is the ledger's concern, not the rounding's.
+        cap = math.floor((view.available + ledger.terms.reserve[t]) * 100 + 1e-6)
+        return _fen_split(target, clearing, max(cap, 0), agreed) / 100
 
     return replay(ledger.terms, policy)
 
@@ -85,22 +95,67 @@ def plan_table(strategy: str, ledger: Ledger) -> pd.DataFrame:
     return frame.sort_values(["month"], kind="stable").reset_index(drop=True)[PLAN_COLUMNS]
 
 
+def csv_bytes(frame: pd.DataFrame) -> bytes:
+    """``frame`` as the CSV bytes every export uses (the CLI's files, the dashboard's downloads)."""
+    return frame.to_csv(index=False, float_format="%.2f", lineterminator="\r\n").encode("utf-8-sig")
+
+
+def _new_file_mode() -> int:
+    """What open() would give a new file: 0666 less the umask (read without a race from
+    /proc on Linux; elsewhere by setting and restoring it)."""
+    try:
+        with open("/proc/self/status", encoding="ascii") as status:
+            for line in status:
+                if line.startswith("Umask:"):
+                    return 0o666 & ~int(line.split()[1], 8)
+    except (OSError, ValueError):
+        pass
+    mask = os.umask(0o022)
+    os.umask(mask)
+    return 0o666 & ~mask
+
+
+def check_output(path: str | Path) -> None:
+    """Refuse an output path that cannot be written before any work is done on it."""
+    path = Path(path)
+    if not path.parent.is_dir():
+        raise OutputFolderMissing(str(path), str(path.parent))
+    if path.is_dir():
+        raise OutputIsFolder(str(path))
+
+
 def write_csv(frame: pd.DataFrame, path: str | Path) -> None:
     """Write ``frame`` as UTF-8-with-BOM CSV, atomically (temp file + rename)."""
-    path = Path(path)
-    folder = path.parent if str(path.parent) else Path(".")
-    if not folder.is_dir():
-        raise OutputError(str(path), f"folder {folder} does not exist")
+    check_output(Path(path))
+    write_files({path: csv_bytes(frame)})
+
+
+def write_files(files: dict[str | Path, bytes]) -> None:
+    """Write several files all or nothing: each goes to a temporary file in its folder first, and
+    only when every one is written are they renamed into place (a failure leaves none behind).
+    Files get the user's normal permissions (umask), like any file they save."""
+    pending: list[tuple[str, Path]] = []
     try:
-        fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=folder)
-    except OSError as exc:
-        raise OutputError(str(path), exc.strerror or str(exc)) from None
-    try:
-        with os.fdopen(fd, "w", encoding="utf-8-sig", newline="") as out:
-            frame.to_csv(out, index=False, float_format="%.2f")
-        os.replace(tmp, path)
-    except BaseException:
-        Path(tmp).unlink(missing_ok=True)
+        for path, data in files.items():
+            path = Path(path)
+            folder = path.parent if str(path.parent) else Path(".")
+            if not folder.is_dir():
+                raise OutputError(str(path), f"folder {folder} does not exist")
+            try:
+                fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=folder)
+            except OSError as exc:
+                raise OutputError(str(path), exc.strerror or str(exc)) from None
+            pending.append((tmp, path))
+            with os.fdopen(fd, "wb") as out:
+                out.write(data)
+                os.fchmod(out.fileno(), _new_file_mode())
+        for tmp, path in pending:
+            os.replace(tmp, path)
+    except BaseException as exc:
+        for tmp, _ in pending:
+            Path(tmp).unlink(missing_ok=True)
+        if isinstance(exc, OSError):  # disk full, no permission: the user's to fix, not a bug
+            raise OutputError(str(pending[-1][1] if pending else ""), exc.strerror or str(exc)) from None
         raise
 
 

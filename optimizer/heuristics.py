@@ -51,7 +51,7 @@ def _in_order(view: MonthView, order: np.ndarray) -> np.ndarray:
 
 def _proportional(amounts: np.ndarray, money: float) -> np.ndarray:
     total = amounts.sum()
-    if total <= money:
+    if total <= max(money, 0.0):  # also nothing owed while money is short: not 0 × (money / 0)
         return amounts.copy()
     if total <= 0:
         return np.zeros_like(amounts)

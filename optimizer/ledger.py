@@ -20,7 +20,7 @@ from collections.abc import Callable
 
 import numpy as np
 
-from .terms import ACCELERATED, ENFORCEMENT, STAGES, SUED, PlanTerms
+from .terms import ACCELERATED, ENFORCEMENT, REPORTED, STAGES, SUED, PlanTerms
 
 # A balance (or an overdue part) under half a fen is settled: lenders settle to the fen, and LP
 # solutions and float arithmetic leave residuals of 1e-7 yuan that must not count as a debt
@@ -130,6 +130,14 @@ class Ledger(NamedTuple):
             return None
         later = np.nonzero(owing)[0]
         return int(later[-1]) + 2 if later.size else 1
+
+    def worst_class(self) -> np.ndarray:
+        """(n, T+1) each loan's worst risk class by the end of each month, by the stages reached:
+        "lawsuit" (sued or in enforcement), "credit", "collection" or "other"."""
+        s = self.stages
+        sued = s[:, SUED] | s[:, ENFORCEMENT]
+        collection = np.repeat(self.terms.collection[:, None], s.shape[2], axis=1)
+        return np.select([sued, s[:, REPORTED], collection], ["lawsuit", "credit", "collection"], "other")
 
     def reached(self) -> dict[str, dict[str, int | None]]:
         """Per loan, the 1-based plan month each stage is first reached (None: not in this plan;

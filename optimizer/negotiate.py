@@ -32,7 +32,7 @@ import pandas as pd
 import pulp
 
 from .model import ModelOptions, build_arrays
-from .solve import LpOutcome, PlanResult, Replanner, fixed_pattern, optimal_plan, solve_arrays, solve_problem
+from .solve import LpOutcome, PlanResult, Replanner, optimal_plan, solve_arrays, solve_problem
 from .scenario import Loan, Scenario, month_index, month_label
 from .terms import (
     ACCELERATED,
@@ -173,7 +173,10 @@ def early_acceleration(loan: Loan, scenario: Scenario) -> bool:
 
 
 def penalty_rate_above_cap(loan: Loan, scenario: Scenario) -> bool:
-    """The penalty rate alone takes the combined yearly rate above the legal cap."""
+    """The penalty rate alone takes the combined yearly rate above the legal cap (cards bear no
+    penalty interest since 2017: 银发〔2016〕111号)."""
+    if loan.credit_card:
+        return False
     return loan.yearly_rate * (1 + loan.penalty_markup) > legal_cap(loan, scenario).yearly_rate + 1e-12
 
 
@@ -319,25 +322,24 @@ def _month_index(scenario: Scenario, month) -> int:
     return int(min(max(k, 1), scenario.horizon_months))
 
 
-def settled_cost(terms: PlanTerms, i: int, amount: float, by: int, behind: np.ndarray) -> float:
-    """Weighted cost of the best plan when loan ``i`` is settled for ``amount`` paid in full by
-    month ``by``, keeping the other loans behind in the months ``behind`` says (the baseline's:
-    one LP, not a MILP, per amount); infinite when the money cannot pay it by then."""
+def settled_cost(terms: PlanTerms, i: int, amount: float, by: int, replanner: Replanner | None = None) -> float:
+    """Weighted cost of the plan when loan ``i`` is settled for ``amount`` paid in full by month
+    ``by`` (the quick search: every rule of thumb's months behind, re-planned and polished, so the
+    other loans may fall behind or catch up); infinite when the money cannot pay it by then."""
     arrays = build_arrays(terms.settle(i, amount, by), ModelOptions(due=((i, by),)))
-    pattern = behind.copy()
-    pattern[i] = False  # settled: nothing overdue while the window runs, nothing owed after
-    solution = fixed_pattern(arrays, pattern)
+    solution = (replanner or Replanner()).solve(arrays, quick=True)
     return solution.objective if solution.outcome is LpOutcome.OPTIMAL else math.inf
 
 
-def break_even(terms: PlanTerms, i: int, by: int, baseline: PlanResult, precision: float = 0.5) -> float | None:
+def break_even(terms: PlanTerms, i: int, by: int, baseline: PlanResult, precision: float = 1.0) -> float | None:
     """Largest lump sum paid by month ``by`` that still beats the baseline plan's weighted cost
-    (bisection; each step one LP on the baseline's months behind)."""
-    baseline_cost = baseline.ledger.weighted_cost
-    behind = baseline.ledger.overdue[:, 1:] > 0
+    (bisection over quick re-plans; the baseline is planned the same way, so like is compared
+    with like)."""
+    warm = Replanner()
+    baseline_cost = optimal_plan(baseline.ledger.terms, check_extra=False, replanner=warm, quick=True).ledger.weighted_cost
 
     def beats(amount: float) -> bool:
-        return settled_cost(terms, i, amount, by, behind) <= baseline_cost
+        return settled_cost(terms, i, amount, by, warm) <= baseline_cost
 
     if not beats(0.0):
         return None

@@ -40,6 +40,16 @@ def _rule_zh(targets: Targets, loan, cap) -> str:
     return f"持牌机构：利息、复利、罚息、违约金和费用合计年化不超过{pct(cap.yearly_rate)}"
 
 
+def nothing_to_ask(targets: Targets, t: LoanTarget) -> bool:
+    """A lender this plan keeps paying on its contract, with nothing to dispute or settle."""
+    loan = targets.scenario.loans[t.index]
+    ledger = targets.baseline.ledger
+    return (t.installment_ask is None and t.cap.disputable <= 0 and t.offer_amount is None
+            and not t.penalty_above_cap and t.yearly_rate <= t.cap.yearly_rate + 1e-9
+            and not loan.accelerated and not loan.sued and loan.agreement is None
+            and not ledger.overdue[t.index].any())
+
+
 # The steps a borrower says to the lender, and the notes for the borrower alone (preparing the
 # call, advice on an offer, the private limit, evidence, court procedure). Every step is one or
 # the other (a test checks it, so a new step must be placed).
@@ -48,23 +58,30 @@ SAID_TO_LENDER = frozenset({
     "installments", "waiver", "collection_rules", "confirm",
 })
 NOTES_FOR_BORROWER = frozenset({
-    "prepare", "no_new_borrowing", "offer", "limit", "evidence", "court", "card_good_faith", "keep_records",
+    "prepare", "no_new_borrowing", "offer", "limit", "evidence", "court", "card_good_faith", "keep_records", "no_call",
 })
 
 
 def script(targets: Targets, t: LoanTarget, lang: Lang = "zh") -> str:
     """The call script for one lender: the steps are decided once, the wording is per language."""
+    if nothing_to_ask(targets, t):
+        words = _WORDS[lang]
+        return "\n".join([words["title"](t=t), words["no_call"]()])
     return _render(_steps(targets, t), lang)
 
 
 def script_for_lender(targets: Targets, t: LoanTarget, lang: Lang = "zh") -> str:
     """Only what may be said to the lender (for copying or pasting into a chat with them): never
-    the borrower's own limit or the plan's advice about an offer."""
+    the borrower's own limit or the plan's advice about an offer; empty when there is no call."""
+    if nothing_to_ask(targets, t):
+        return ""
     return _render([s for s in _steps(targets, t) if s[0] in SAID_TO_LENDER], lang)
 
 
 def notes_for_borrower(targets: Targets, t: LoanTarget, lang: Lang = "zh") -> list[str]:
     """The script's notes meant for the borrower alone, one per line (the limit among them)."""
+    if nothing_to_ask(targets, t):
+        return [_WORDS[lang]["no_call"]()]
     return [_WORDS[lang][key](**fields).strip().removeprefix("# ")
             for key, fields in _steps(targets, t) if key in NOTES_FOR_BORROWER]
 
@@ -129,9 +146,10 @@ _WORDS: dict[str, dict] = {
         "hardship": lambda: ("# \"My income has fallen; I can send proof of hardship (an income certificate, an "
                              "unemployment certificate, medical records) with a written request.\""),
         "early_acceleration": lambda days, threshold: (
-            f"# \"You demanded the whole balance after {days} days overdue; the contract allows that only after "
-            f"{threshold} days. I contest the acceleration as excessive collection and ask you to restore the "
-            f"installments.\""),
+            f"# \"You demanded the whole balance after {days} days overdue. Please show me the contract clause that "
+            f"allows it and after how many days; if that condition was not met, the acceleration is excessive "
+            f"collection and I ask you to restore the installments.\"\n"
+            f"   (Clauses often say 30, 60 or 90 days; {threshold} days is assumed here. Check the contract.)"),
         "penalty_above_cap": lambda rate, cap: (
             f"# \"Your penalty rate of {pct(rate)} a year takes interest, penalty and fees above the legal cap of "
             f"{pct(cap.yearly_rate)}; I dispute the penalty interest above the cap.\""),
@@ -173,6 +191,7 @@ _WORDS: dict[str, dict] = {
             "stayed in contact and in good faith."),
         "confirm": lambda: "# \"Please confirm what we agreed in writing, with the amounts and dates, before I pay.\"",
         "keep_records": lambda: "   Keep every written confirmation, payment receipt and call record.",
+        "no_call": lambda: "   No call needed: the plan keeps paying this loan as the contract says. Do not fall behind on it.",
     },
     "zh": {
         "title": lambda t: f"第{t.call_rank}个电话：{t.lender}（{t.loan}）",
@@ -181,8 +200,9 @@ _WORDS: dict[str, dict] = {
         "intro": lambda t: f"# 「我打电话是关于{t.loan}这笔借款。我愿意还款，但现在没有能力按你们要求的金额还。」",
         "hardship": lambda: "# 「我现在收入下降，可以提供收入证明、失业证明或医疗证明等困难证明，并书面提出申请。」",
         "early_acceleration": lambda days, threshold: (
-            f"# 「我只逾期{days}天，你们就要求一次性全额还款；合同约定逾期{threshold}天后才可以宣布提前到期。"
-            "这属于过度催收，我对加速到期有异议，请恢复分期。」"),
+            f"# 「我只逾期{days}天，你们就要求一次性全额还款。请出示合同中允许提前到期的条款和约定的逾期天数；"
+            "条件未满足的，属于过度催收，我对加速到期有异议，请恢复分期。」\n"
+            f"   （合同常见约定为30、60或90天，这里按{threshold}天估计，请以合同为准。）"),
         "penalty_above_cap": lambda rate, cap: (
             f"# 「罚息年化{pct(rate)}，加上利息和费用已超过年化{pct(cap.yearly_rate)}的法定上限，超出部分的罚息我有异议。」"),
         "breakdown": lambda: "# 「请书面提供还款明细：本金、利息、罚息和各项费用，以及借款合同和加速到期通知。」",
@@ -192,7 +212,7 @@ _WORDS: dict[str, dict] = {
         "rate_above_cap": lambda t, cap: (
             f"   「年化{pct(t.yearly_rate)}超过了{pct(cap.yearly_rate)}的上限，今后的利息不应超过{pct(cap.yearly_rate)}。」"),
         "installments": lambda ask, accelerated, start: (
-            f"# 「请{'不要求一次性全额还款，' if accelerated else ''}为我协商分期：本金{yuan(ask.principal)}，"
+            f"# 「{'请不要要求我一次性全额还款，' if accelerated else '请'}为我协商分期：待还金额{yuan(ask.principal)}，"
             f"年化{pct(ask.yearly_rate)}，从{start}开始"
             + (f"（先延期{ask.grace}个月）" if ask.grace else "")
             + f"，每月还{yuan(ask.monthly)}，共{ask.months}期。」"),
@@ -215,5 +235,6 @@ _WORDS: dict[str, dict] = {
             "尽量按能力还款，并保留一直积极联系、诚意还款的证据。"),
         "confirm": lambda: "# 「达成的方案请以书面形式（短信或函件）确认金额和日期，我收到后再还款。」",
         "keep_records": lambda: "   保存每一份书面确认、还款凭证和通话记录。",
+        "no_call": lambda: "   不需要打电话：计划按合同继续按时还这笔借款，注意不要逾期。",
     },
 }

@@ -42,7 +42,7 @@ CHECK_TOLERANCE = 0.01
 # The escalation MILP stops at a 0.1 % gap (reported with the plan) or after this many seconds
 # with the best plan found; the gap is then reported too.
 MIP_GAP = 1e-3
-MIP_TIME_LIMIT = 20.0
+MIP_TIME_LIMIT = 10.0
 EXTRA_TIME_LIMIT = 5.0  # for each solve of the extra-money search
 
 
@@ -222,17 +222,18 @@ def polish(arrays: LpArrays, solution: LpSolution, solve=None) -> LpSolution:
     return best
 
 
-def fixed_pattern(arrays: LpArrays, behind: np.ndarray, solver: str = "highs") -> LpSolution:
+def fixed_pattern(arrays: LpArrays, behind: np.ndarray, solver: str = "highs", lp=None) -> LpSolution:
     """The best plan that is behind exactly in the months ``behind`` (n, T) says: an LP."""
     layout = arrays.layout
     lower, upper = arrays.col_lower.copy(), arrays.col_upper.copy()
     free = lower[layout.behind] < upper[layout.behind]
     lower[layout.behind[free]] = upper[layout.behind[free]] = behind[free].astype(float)
     lower[layout.take_columns] = upper[layout.take_columns] = 0.0
-    return _solve_once(arrays._replace(col_lower=lower, col_upper=upper, integer=np.zeros(0, dtype=int)), solver)
+    lp = lp or (lambda a: _solve_once(a, solver))
+    return lp(arrays._replace(col_lower=lower, col_upper=upper, integer=np.zeros(0, dtype=int)))
 
 
-def seeded_start(arrays: LpArrays, solver: str = "highs") -> LpSolution | None:
+def seeded_start(arrays: LpArrays, solver: str = "highs", lp=None) -> LpSolution | None:
     """A starting plan for the MILP: for every rule of thumb, the best plan behind in the same
     months as that rule (an LP), and the cheapest of these. The MILP's answer is then never
     worse than any rule of thumb, even when it stops at its time limit."""
@@ -241,27 +242,28 @@ def seeded_start(arrays: LpArrays, solver: str = "highs") -> LpSolution | None:
     best = None
     for policy in POLICIES.values():
         ledger = replay(arrays.terms, policy(arrays.terms, None))
-        candidate = fixed_pattern(arrays, ledger.overdue[:, 1:] > 0, solver)
+        candidate = fixed_pattern(arrays, ledger.overdue[:, 1:] > 0, solver, lp)
         if candidate.outcome is LpOutcome.OPTIMAL and (best is None or candidate.objective < best.objective):
             best = candidate
     return best
 
 
 def solve_arrays(arrays: LpArrays, solver: str = "highs", time_limit: float | None = None,
-                 quick: bool = False) -> LpSolution:
+                 quick: bool = False, lp=None) -> LpSolution:
     """Solve with HiGHS (default) or CBC; fall back to CBC if HiGHS is missing or errs. A MILP
     with escalation starts from the best rule of thumb's pattern (:func:`seeded_start`) and is
     polished (:func:`polish`). ``quick`` skips the branch and bound: the seed, polished (what the
     many re-solves behind negotiation targets use; the gap is then unknown, reported as NaN)."""
+    lp = lp or (lambda a: _solve_once(a, solver))
     start = None
     if len(arrays.integer) > len(arrays.layout.offers) and not arrays.layout.offers and not arrays.layout.has_extra:
-        seed = seeded_start(arrays, solver)
+        seed = seeded_start(arrays, solver, lp)
         if seed is not None and quick:
-            return polish(arrays, seed._replace(gap=math.nan), lambda a: _solve_once(a, solver))
+            return polish(arrays, seed._replace(gap=math.nan), lp)
         start = None if seed is None else seed.x
     solution = _solve_once(arrays, solver, start, time_limit)
     if solution.outcome is LpOutcome.OPTIMAL and len(arrays.integer):
-        solution = polish(arrays, solution, lambda a: _solve_once(a, solver))
+        solution = polish(arrays, solution, lp)
     return solution
 
 
@@ -291,12 +293,19 @@ class Replanner:
         self.cold_solves = 0
 
     def solve(self, arrays: LpArrays, time_limit: float | None = None, quick: bool = False) -> LpSolution:
-        if highspy is None or len(arrays.integer):
+        if highspy is None:
             return solve_arrays(arrays, time_limit=time_limit, quick=quick)
+        if len(arrays.integer):
+            # The escalation MILP: its many LPs (seeds from the rules of thumb, polishing) share
+            # one shape, so they are the warm re-solves.
+            return solve_arrays(arrays, time_limit=time_limit, quick=quick, lp=self._solve_lp)
+        return self._solve_lp(arrays)
+
+    def _solve_lp(self, arrays: LpArrays) -> LpSolution:
         starts, index, value = arrays.csr(keep_zeros=True)
         lower, upper = arrays.row_bounds()
         shape = (arrays.layout, tuple(b.family for b in arrays.blocks), starts.tobytes(), index.tobytes())
-        numbers = (value, lower, upper, arrays.cost, arrays.offset, arrays.col_upper)
+        numbers = (value, lower, upper, arrays.cost, arrays.offset, arrays.col_lower, arrays.col_upper)
         if shape in self._models:
             h, old = self._models.pop(shape)
             _update(h, old, numbers, starts, index)
@@ -328,8 +337,8 @@ class Replanner:
 
 def _update(h, old, numbers, starts: np.ndarray, index: np.ndarray) -> None:
     inf = highspy.kHighsInf
-    value, lower, upper, cost, offset, col_upper = numbers
-    old_value, old_lower, old_upper, old_cost, old_offset, old_col_upper = old
+    value, lower, upper, cost, offset, col_lower, col_upper = numbers
+    old_value, old_lower, old_upper, old_cost, old_offset, old_col_lower, old_col_upper = old
     changed = np.nonzero(value != old_value)[0]
     if changed.size:
         rows = np.searchsorted(starts, changed, side="right") - 1
@@ -343,9 +352,9 @@ def _update(h, old, numbers, starts: np.ndarray, index: np.ndarray) -> None:
     cols = np.nonzero(cost != old_cost)[0]
     if cols.size:
         h.changeColsCost(cols.size, cols.astype(np.int32), cost[cols])
-    cols = np.nonzero(col_upper != old_col_upper)[0]
+    cols = np.nonzero((col_upper != old_col_upper) | (col_lower != old_col_lower))[0]
     if cols.size:
-        h.changeColsBounds(cols.size, cols.astype(np.int32), np.zeros(cols.size),
+        h.changeColsBounds(cols.size, cols.astype(np.int32), col_lower[cols],
                            np.where(np.isinf(col_upper[cols]), inf, col_upper[cols]))
     if offset != old_offset:
         h.changeObjectiveOffset(offset)

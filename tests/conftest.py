@@ -1,12 +1,36 @@
-"""Shared helpers: the shipped scenarios, and running the real `debtplan` command."""
+"""Shared helpers: the shipped scenarios, running the real `debtplan` command, and the
+hypothesis profiles.
+
+Property tests run a few hundred examples in the default suite. The dedicated run,
+``HYPOTHESIS_PROFILE=thorough .venv/bin/python -m pytest tests/test_hostile_inputs.py``, runs
+at least :data:`THOROUGH_EXAMPLES` examples of each property test that asks for
+:func:`examples` (README, "Tests").
+"""
 
 from __future__ import annotations
 
+import contextlib
+import io
+import os
 import subprocess
 import sys
 from pathlib import Path
 
 import pytest
+from hypothesis import HealthCheck, settings
+
+THOROUGH_EXAMPLES = 2_000
+settings.register_profile(
+    "thorough", max_examples=THOROUGH_EXAMPLES, deadline=None,
+    suppress_health_check=[HealthCheck.too_slow, HealthCheck.data_too_large],
+)
+settings.load_profile(os.environ.get("HYPOTHESIS_PROFILE", "default"))
+
+
+def examples(default: int) -> int:
+    """Examples for a property test: ``default`` normally, at least THOROUGH_EXAMPLES in the
+    thorough profile (hypothesis's decorator settings would otherwise override the profile)."""
+    return max(default, settings.default.max_examples) if os.environ.get("HYPOTHESIS_PROFILE") == "thorough" else default
 
 ROOT = Path(__file__).resolve().parent.parent
 SCENARIOS = ROOT / "scenarios"
@@ -19,6 +43,20 @@ def run_cli(*args: str, cwd: Path | None = None) -> subprocess.CompletedProcess:
         [sys.executable, "-m", "optimizer.cli", *map(str, args)],
         capture_output=True, text=True, cwd=cwd or ROOT, timeout=300,
     )
+
+
+def run_main(*argv: str) -> tuple[int, str, str]:
+    """Run the command line's ``main()`` in this process: (exit code, stdout, stderr). Fast
+    enough for hundreds of hypothesis examples; :func:`run_cli` checks the real entry point."""
+    from optimizer.cli import main
+
+    out, err = io.StringIO(), io.StringIO()
+    with contextlib.redirect_stdout(out), contextlib.redirect_stderr(err):
+        try:
+            code = main([str(a) for a in argv])
+        except SystemExit as exc:  # argparse's --help; usage errors return 2 through _Parser
+            code = exc.code
+    return code, out.getvalue(), err.getvalue()
 
 
 @pytest.fixture(params=SHIPPED, ids=lambda p: p.stem)

@@ -81,7 +81,8 @@ def test_engine_prints_nothing_to_the_terminal(capfd):
     optimal_plan(plan_terms(scenario), replanner=warm)
     optimal_plan(plan_terms(scenario.replace(income=float(scenario.income) + 300)), replanner=warm)
     negotiation_targets(scenario)
-    assert warm.cold_solves == warm.warm_solves == 1
+    # The MILP's many LPs (seeds, polishing) and the re-plan reuse the kept models.
+    assert warm.cold_solves >= 1 and warm.warm_solves > warm.cold_solves
     out, _ = capfd.readouterr()
     assert out == ""
 

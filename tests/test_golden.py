@@ -33,18 +33,32 @@ def test_targets_output_matches_golden(lang):
 
 
 def test_validate_errors_match_golden(tmp_path):
+    good = (SCENARIOS / "three-overdue-loans.toml").read_text(encoding="utf-8")
     cases = {
-        "negative": (SCENARIOS / "three-overdue-loans.toml").read_text(encoding="utf-8").replace("principal = 12000", "principal = -1"),
-        "daily": (SCENARIOS / "three-overdue-loans.toml").read_text(encoding="utf-8").replace('daily_rate = "0.1%"', 'daily_rate = "3%"'),
-        "both-forms": (SCENARIOS / "three-overdue-loans.toml").read_text(encoding="utf-8").replace("installments_left = 3", "installments_left = 3\ninstallments = 5"),
+        "negative": good.replace("principal = 12000", "principal = -1"),
+        "daily": good.replace('daily_rate = "0.1%"', 'daily_rate = "3%"'),
+        "both-forms": good.replace("installments_left = 3", "installments_left = 3\ninstallments = 5"),
+        "bool-as-number": good.replace("horizon_months = 36", "horizon_months = true"),
+        "number-as-bool": good.replace("lawsuit = true", "lawsuit = 1"),
+        "no-such-day": good.replace('start = "2026-12"', 'start = "2026-02-30"'),
+        "year-9998": good.replace('start = "2026-12"', 'start = "9998-06"'),
+        "nan-income": good.replace("income = 7500", "income = nan"),
+        "huge-debt": good.replace("interest_owed = 900", "interest_owed = 1e15"),
+        "step-key": good.replace("income = 7500", 'income = [{ from = "2026-12", amount = 7500, bogus = 1 }]'),
+        "line-break-in-name": good.replace('name = "京东金条"', 'name = "京东\\r金条"'),
+        "long-value": good.replace('title = "', 'title = "' + "长" * 5000),
+        "deep": good + "x = " + "[" * 900 + "]" * 900 + "\n",
+        "grows": good.replace('apr = "36%"', 'apr = "300%"').replace("horizon_months = 36", "horizon_months = 120"),
     }
-    lines = []
+    paths = []
     for name, text in cases.items():
         path = tmp_path / f"{name}.toml"
         path.write_text(text, encoding="utf-8")
-        done = run_cli("validate", path)
-        assert done.returncode == 2
-        lines.append(done.stderr.strip().replace(str(tmp_path), "<dir>"))
+        paths.append(path)
+    done = run_cli("validate", *paths)
+    assert done.returncode == 2 and done.stdout == ""
+    lines = done.stderr.replace(str(tmp_path), "<dir>").splitlines()
+    assert len(lines) == len(cases)
     got = "\n".join(lines) + "\n"
     path = GOLDEN / "validate-errors.txt"
     if os.environ.get("DEBTPLAN_UPDATE_GOLDEN"):

@@ -57,8 +57,24 @@ def test_missed_installments_are_overdue_against_the_schedule():
     assert terms.opening_overdue[0] == pytest.approx(2 * a, rel=0.01)
 
 
+def test_three_overdue_loans_month_one_charges_by_hand_under_the_cap():
+    # The default basis is what a court enforces: 360借条's charges owed (1,800) are cut to what
+    # 24 % a year allows on 18,000 over 95 + 30 days, and its penalty rate (36 %) to the cap, so
+    # there is no penalty interest on top of 24 %.
+    from optimizer.terms import legal_cap
+
+    scenario = load_scenario(SCENARIOS / "three-overdue-loans.toml")
+    allowed = 18000 * 0.24 * 125 / 365
+    assert legal_cap(scenario.loans[0], scenario).allowed_charges == pytest.approx(allowed)
+    table = plan_table("optimal", make_plan(scenario).ledger)
+    first = table[table["month"] == "2026-12"].set_index("loan")
+    assert first.loc["360借条", "interest"] == round((18000 + allowed) * 0.02, 2)
+    assert first.loc["360借条", "penalty"] == 0.00
+
+
 def test_three_overdue_loans_month_one_charges_by_hand():
-    table = plan_table("optimal", make_plan(load_scenario(SCENARIOS / "three-overdue-loans.toml")).ledger)
+    scenario = load_scenario(SCENARIOS / "three-overdue-loans.toml").replace(legal={"basis": "claim"})
+    table = plan_table("optimal", make_plan(scenario).ledger)
     first = table[table["month"] == "2026-12"].set_index("loan")
     # 360借条: accelerated, whole balance overdue: 19,800 × 24 %/12 = 396; markup 50 %: 198.
     assert first.loc["360借条", "interest"] == 396.00
@@ -79,7 +95,8 @@ def test_zero_weights_no_markup_optimal_interest_equals_avalanche():
     # is to pay the dearest money first: the LP must find the same interest to the fen.
     data = {
         "start": "2027-01", "horizon_months": 30, "income": 5000, "essentials": 2000,
-        "weights": {"interest": 1, "lawsuit": 0, "credit": 0, "collection": 0},
+        "weights": {"interest": 1, "lawsuit": 0, "credit": 0, "collection": 0, "enforcement": 0},
+        "escalation": {"court_fees": False},
         "loans": [
             {"name": "A", "principal": 20000, "apr": 0.12, "accelerated": True, "penalty_markup": 0, "lawsuit": True},
             {"name": "B", "principal": 15000, "apr": 0.30, "accelerated": True, "penalty_markup": 0, "credit_reported": True},
@@ -116,16 +133,21 @@ def test_daily_rate_and_percent_strings():
     assert s.loans[0].yearly_rate == pytest.approx(0.24)
 
 
-def test_credit_record_ends_five_years_after_the_last_payment():
+def test_credit_record_ends_five_years_after_the_default_ends():
     from optimizer.planner import credit_records
 
     s = load_scenario(SCENARIOS / "three-overdue-loans.toml")
     result = make_plan(s)
     table = plan_table("optimal", result.ledger)
     records = credit_records(result, s.legal.credit_record_years)
-    assert set(records) == {"360借条", "京东金条"}  # the two loans reported to the credit bureau
-    for loan, (repaid, until) in records.items():
-        last = table[(table["loan"] == loan) & (table["payment"] > 0)]["month"].max()
-        assert repaid == last
-        assert until == f"{int(last[:4]) + 5}-{last[5:]}"
+    # The loans reported before the plan, and any the plan lets the bureau report.
+    reported = {"360借条", "京东金条"} | {k for k, v in result.ledger.reached().items() if v["reported"]}
+    assert set(records) == reported
+    for loan, (cured, until) in records.items():
+        late = table[(table["loan"] == loan) & (table["overdue"] > 0)]["month"]
+        months = list(s.months)
+        # The default ends in the month after the last month that ends overdue.
+        expected = months[months.index(late.max()) + 1] if len(late) else months[0]
+        assert cured == expected
+        assert until == f"{int(expected[:4]) + 5}-{expected[5:]}"
     assert credit_records(result, 3)["京东金条"][1] == f"{int(records['京东金条'][0][:4]) + 3}-{records['京东金条'][0][5:]}"

@@ -36,14 +36,25 @@ def test_budget_balances_and_ledger_identity(comparisons, stem, strategy):
     assert (ledger.payments.sum(axis=0) <= available + 1e-6).all()
     assert (ledger.cash >= -1e-6).all()
     assert (ledger.payments >= 0).all() and (ledger.balance >= 0).all() and (ledger.overdue >= 0).all()
-    # B[t] = B[t−1] + interest + penalty − pay, to the fen (settling residuals < half a fen).
-    identity = ledger.balance[:, :-1] + ledger.interest + ledger.penalty - ledger.payments
+    # B[t] = B[t−1] + interest + penalty + fees − pay, to the fen (settling residuals < half a fen).
+    identity = ledger.balance[:, :-1] + ledger.interest + ledger.penalty + ledger.fees - ledger.payments
     assert np.abs(identity - ledger.balance[:, 1:]).max() < 0.005
+    # Fees are only the stage fees (court, enforcement) in the month after the stage, and a
+    # card's late fee after a month behind.
+    new = ledger.stages[:, :, 1:-1] & ~ledger.stages[:, :, :-2]
+    expected = np.zeros_like(ledger.fees)
+    expected[:, 1:] = (new * terms.stage_fee[:, :, None]).sum(axis=1)
+    expected += terms.late_fee[:, None] * (ledger.overdue[:, :-1] > 0)
+    assert np.allclose(ledger.fees, expected)
     # Interest and penalty follow the stated rates on the previous month's balance and overdue.
     assert np.allclose(ledger.interest, terms.r[:, None] * ledger.balance[:, :-1])
     assert np.allclose(ledger.penalty, (terms.rp - terms.r)[:, None] * ledger.overdue[:, :-1])
-    # Overdue is exactly what exceeds the contract schedule.
-    assert np.abs(ledger.overdue - np.maximum(0, ledger.balance - terms.schedule)).max() < 0.005
+    # Overdue is exactly what exceeds the contract schedule, or everything once accelerated.
+    accelerated = np.concatenate([terms.stage0[:, 1:2], ledger.stages[:, 1, :-1]], axis=1)
+    schedule = np.where(accelerated, 0.0, terms.schedule)
+    assert np.abs(ledger.overdue - np.maximum(0, ledger.balance - schedule)).max() < 0.005
+    # Stages stay reached once reached.
+    assert (ledger.stages[:, :, 1:] >= ledger.stages[:, :, :-1]).all()
     # Payments split into parts add up to what was paid.
     assert ledger.paid_parts.sum() == pytest.approx(ledger.payments.sum())
 

@@ -1,0 +1,358 @@
+"""Letters, the one-page plan and the calendar, read back the way a lender or a phone reads them.
+
+The figures are checked against what the other commands print (`debtplan targets`, `debtplan
+solve --strategy negotiated --out plan.csv`), never against the document code's own helpers:
+text comes out of the DOCX through python-docx and out of the PDF through poppler's pdftotext,
+the calendar through the icalendar parser, and a PDF page is rendered with pdftoppm to see that
+its Chinese characters are glyphs, not the boxes a missing font leaves.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import re
+import subprocess
+from pathlib import Path
+
+import docx
+import numpy as np
+import pandas as pd
+import pytest
+from icalendar import Calendar
+from PIL import Image
+
+from optimizer.errors import FontMissing
+from optimizer.typeset import cjk_font, keep, wrap
+
+from .conftest import SCENARIOS, run_cli
+
+THREE = SCENARIOS / "three-overdue-loans.toml"
+LENDERS = {"360借条": "360数科", "京东金条": "京东科技", "速借小贷": "某小额贷款公司"}
+
+
+def pdf_text(path: Path) -> str:
+    return subprocess.run(["pdftotext", "-enc", "UTF-8", str(path), "-"], capture_output=True, text=True, check=True).stdout
+
+
+def docx_text(path: Path) -> str:
+    document = docx.Document(str(path))
+    parts = [p.text for p in document.paragraphs]
+    parts += [cell.text for table in document.tables for row in table.rows for cell in row.cells]
+    return "\n".join(parts)
+
+
+def flat(text: str, lang: str) -> str:
+    """Lines joined as a reader joins them: Chinese lines run on, English ones with a space."""
+    return re.sub(r"\s*\n\s*", "" if lang == "zh" else " ", text).replace("\u00a0", " ")
+
+
+def texts(path: Path, lang: str) -> dict[str, str]:
+    stem = path.with_suffix("")
+    return {"docx": flat(docx_text(stem.with_suffix(".docx")), lang), "pdf": flat(pdf_text(stem.with_suffix(".pdf")), lang)}
+
+
+# ---- what the other commands print ---------------------------------------------------------------
+
+ASK = {
+    "zh": re.compile(r"从(?P<start>\d{4}-\d{2})开始(?:（先延期\d+个月）)?，每月还(?P<monthly>¥[\d,]+\.\d{2})，共(?P<months>\d+)期"),
+    "en": re.compile(r"I can pay (?P<monthly>¥[\d,]+\.\d{2}) a month for (?P<months>\d+) months, starting (?P<start>\d{4}-\d{2})"),
+}
+LIMIT = {"zh": re.compile(r"一次性结清不超过(¥[\d,]+\.\d{2})"), "en": re.compile(r"only up to (¥[\d,]+\.\d{2})")}
+CALL = {"zh": re.compile(r"^第\d+个电话：(.+)$", re.M), "en": re.compile(r"^Call #\d+: (.+)$", re.M)}
+
+
+@pytest.fixture(scope="module", params=["zh", "en"])
+def printed(request) -> tuple[str, dict[str, dict]]:
+    """Per loan, the ask and the break-even exactly as `debtplan targets --lang L` prints them."""
+    lang = request.param
+    done = run_cli("targets", THREE, "--lang", lang)
+    assert done.returncode == 0, done.stderr
+    out: dict[str, dict] = {}
+    for section in re.split(r"\n\n", done.stdout):
+        call = CALL[lang].search(section)
+        if not call:
+            continue
+        loan = next(name for name in LENDERS if name in call.group(1))
+        ask, limit = ASK[lang].search(section), LIMIT[lang].search(section)
+        assert ask and limit, section
+        out[loan] = {**ask.groupdict(), "break_even": limit.group(1)}
+    assert set(out) == set(LENDERS)
+    return lang, out
+
+
+@pytest.fixture(scope="module")
+def letters(tmp_path_factory, printed) -> tuple[str, Path]:
+    lang, _ = printed
+    out = tmp_path_factory.mktemp(f"letters-{lang}") / "out"
+    done = run_cli("letters", THREE, "--out", out, "--lang", lang)
+    assert done.returncode == 0, done.stderr
+    return lang, out
+
+
+@pytest.fixture(scope="module")
+def negotiated_csv(tmp_path_factory) -> pd.DataFrame:
+    path = tmp_path_factory.mktemp("plan") / "plan.csv"
+    done = run_cli("solve", THREE, "--strategy", "negotiated", "--out", path)
+    assert done.returncode == 0, done.stderr
+    frame = pd.read_csv(path, encoding="utf-8-sig", dtype={"month": str})
+    frame.attrs["stdout"] = done.stdout
+    return frame
+
+
+# ---- the letters ---------------------------------------------------------------------------------
+
+
+def test_one_letter_per_lender_and_kind_named_by_lender_and_date(letters):
+    lang, out = letters
+    names = sorted(p.name for p in out.iterdir())
+    assert not [n for n in names if n.startswith(".")]  # no temporary files left
+    # The date the files were made (a run across midnight may name them yesterday).
+    today = re.search(r"_(\d{4}-\d{2}-\d{2})\.pdf$", names[-1]).group(1)
+    assert dt.date.today() - dt.date.fromisoformat(today) <= dt.timedelta(days=1)
+    kinds = ("协商还款申请书", "异议书") if lang == "zh" else ("negotiation-letter", "dispute-letter")
+    for loan, lender in LENDERS.items():
+        for kind in kinds:  # every loan here is overdue and charges above the cap
+            for ext in ("docx", "pdf"):
+                assert f"{kind}_{lender}-{loan}_{today}.{ext}" in names
+    plan = "还款计划" if lang == "zh" else "repayment-plan"
+    assert f"{plan}_{today}.pdf" in names and f"{plan}_{today}.docx" in names
+    assert len(names) == 2 * (2 * len(LENDERS) + 1)
+
+
+def test_letters_carry_the_ask_as_targets_prints_it_and_never_the_break_even(letters, printed):
+    lang, out = letters
+    _, asks = printed
+    kind = "协商还款申请书" if lang == "zh" else "negotiation-letter"
+    limits = [a["break_even"] for a in asks.values()]
+    for loan, lender in LENDERS.items():
+        ask = asks[loan]
+        path = next(out.glob(f"{kind}_{lender}-{loan}_*.pdf"))
+        for fmt, text in texts(path, lang).items():
+            assert lender in text and loan in text, fmt
+            assert ask["monthly"] in text, (fmt, ask)
+            assert (f"共{ask['months']}期" if lang == "zh" else f"for {ask['months']} months") in text, fmt
+            assert (f"从{ask['start']}开始" if lang == "zh" else f"starting {ask['start']}") in text, fmt
+            others = [x for x in LENDERS.values() if x != lender]
+            assert not any(o in text for o in others), fmt
+    for path in out.iterdir():
+        text = texts(path, lang)["docx" if path.suffix == ".docx" else "pdf"]
+        assert any(lender in text for lender in LENDERS.values()), path.name
+        for limit in limits:
+            amount = float(limit[1:].replace(",", ""))
+            for form in (limit, f"{amount:,.2f}", f"{amount:.2f}", f"{amount:,.0f}"):
+                assert form not in text, (path.name, form)
+
+
+def test_collection_paragraph_only_where_collection_is_abusive(letters):
+    lang, out = letters
+    kind = "协商还款申请书" if lang == "zh" else "negotiation-letter"
+    for loan, lender in LENDERS.items():
+        text = texts(next(out.glob(f"{kind}_{lender}-{loan}_*.pdf")), lang)
+        for fmt, body in text.items():
+            has = "GB/T 45251-2025" in body
+            assert has == (loan == "速借小贷"), (loan, fmt)
+            if has:
+                assert "22:00" in body and "8:00" in body
+                assert ("3次" in body) if lang == "zh" else ("three effective calls" in body)
+            # Every letter asks for the itemised statement and a written confirmation.
+            if lang == "zh":
+                assert "本金、利息、罚息和各项费用" in body and "书面形式" in body and "收入证明" in body
+            else:
+                assert "itemised statement" in body and "in writing" in body and "proof of income" in body
+
+
+def test_dispute_letter_figures_worked_out_by_hand(tmp_path):
+    # 私人借款: private lending signed 2024-09-01, when the one-year LPR was 3.35 % (since
+    # 2024-07-22): the cap is 4 × 3.35 % = 13.40 %; claimed 3,600 + 1,200 + 800 = 5,600.00.
+    # Allowed: 40,000 × 13.4 % × (75 + 30) / 365 = 1,541.92; disputed 5,600 − 1,541.92 = 4,058.08.
+    out = tmp_path / "out"
+    done = run_cli("letters", SCENARIOS / "private-loan-over-cap.toml", "--out", out)
+    assert done.returncode == 0, done.stderr
+    allowed = 40000 * 0.134 * (75 + 30) / 365
+    for fmt, text in texts(next(out.glob("异议书_某投资咨询公司-私人借款_*.pdf")), "zh").items():
+        assert "13.40%" in text and "2024-09-01" in text and "第二十五条" in text, fmt
+        assert "¥5,600.00" in text and f"¥{allowed:,.2f}" in text and f"¥{5600 - allowed:,.2f}" in text, fmt
+        assert "36.00%" in text, fmt  # the contract rate, above the cap
+        assert "提前到期" not in text, fmt  # not accelerated: no such objection
+        assert "贵方" in text and "贵司" not in text, fmt  # a private lender may be a person
+    # The card (18.25 %, under 24 %, charges within the cap) gets no dispute letter.
+    assert not list(out.glob("异议书_招商银行*"))
+
+
+def test_early_acceleration_is_disputed_only_before_the_threshold(tmp_path):
+    # 招联: the whole balance demanded at 38 days overdue (threshold 90 by default): disputed,
+    # although its rate and charges are within the cap. 360借条 was accelerated at 95 days: not.
+    out = tmp_path / "out"
+    done = run_cli("letters", SCENARIOS / "full-balance-demanded.toml", "--out", out, "--lang", "en")
+    assert done.returncode == 0, done.stderr
+    for fmt, text in texts(next(out.glob("dispute-letter_招联消费金融-招联消费贷_*.pdf")), "en").items():
+        assert "38 days overdue" in text and "withdraw the demand" in text, fmt
+        assert "above the legal cap" not in text, fmt
+    three = tmp_path / "three"
+    assert run_cli("letters", THREE, "--out", three).returncode == 0
+    text = texts(next(three.glob("异议书_360数科-360借条_*.pdf")), "zh")["pdf"]
+    assert "提前到期" not in text and "法发〔2017〕22号" in text
+
+
+# ---- the PDF itself ------------------------------------------------------------------------------
+
+
+def test_pdf_embeds_a_cjk_font_and_renders_chinese_glyphs_not_boxes(letters, tmp_path):
+    lang, out = letters
+    if lang != "zh":
+        return
+    pdf = next(out.glob("协商还款申请书_360数科-360借条_*.pdf"))
+    fonts = subprocess.run(["pdffonts", str(pdf)], capture_output=True, text=True, check=True).stdout.splitlines()[2:]
+    assert fonts and all("CJK" in line and "CID" in line for line in fonts)
+    assert all(line.split()[-5] == "yes" for line in fonts)  # emb column: the font travels with the file
+    title = "协商还款申请书"
+    bbox = subprocess.run(["pdftotext", "-bbox", "-f", "1", "-l", "1", str(pdf), "-"],
+                          capture_output=True, text=True, check=True).stdout
+    word = re.search(rf'<word xMin="([\d.]+)" yMin="([\d.]+)" xMax="([\d.]+)" yMax="([\d.]+)">{title}</word>', bbox)
+    assert word, bbox[:2000]
+    x0, y0, x1, y1 = (float(v) * 200 / 72 for v in word.groups())  # points to pixels at 200 dpi
+    png = tmp_path / "title"
+    subprocess.run(["pdftoppm", "-png", "-r", "200", "-f", "1", "-l", "1", "-x", str(int(x0)), "-y", str(int(y0)),
+                    "-W", str(int(x1 - x0) + 1), "-H", str(int(y1 - y0) + 1), str(pdf), str(png)], check=True)
+    ink = np.asarray(Image.open(next(tmp_path.glob("title*.png"))).convert("L")) < 128
+    cells = np.array_split(ink, len(title), axis=1)
+    width = min(c.shape[1] for c in cells)
+    cells = [c[:, :width] for c in cells]
+    assert all(c.mean() > 0.03 for c in cells)  # every character left ink
+    # A missing glyph is drawn as the same box every time; seven different characters are not.
+    for a in range(len(cells)):
+        for b in range(a + 1, len(cells)):
+            assert (cells[a] != cells[b]).mean() > 0.05, (title[a], title[b])
+    assert "".join(pdf_text(pdf).split())[:len(title)] == title
+
+
+def test_lines_break_between_characters_never_inside_a_figure():
+    measure = len  # one unit per character
+    text = "请同意分期：每月还¥1,260.67，共18期，从2026-12开始。Pay ¥1,190.67 a month."
+    for width in range(10, 40):
+        lines = wrap(text, width, measure)
+        joined = "".join(lines)
+        for figure in ("¥1,260.67，", "2026-12", "¥1,190.67"):
+            assert figure in joined and any(figure in line for line in lines), (width, lines)
+        assert not any(line[:1] in "，。）" for line in lines)
+        assert all(measure(line) <= width for line in lines)
+    kept = wrap("证明：" + "　".join(keep(x) for x in ("□ 收入证明", "□ 失业证明")), 8, measure)
+    assert kept == ["证明：", "□\u00a0收入证明", "□\u00a0失业证明"]
+
+
+def test_missing_font_is_one_clear_line(tmp_path):
+    with pytest.raises(FontMissing) as caught:
+        cjk_font("serif", False, dirs=(tmp_path,), fontconfig=False)
+    message = str(caught.value)
+    assert "\n" not in message and "apt-get install fonts-noto-cjk" in message and "NotoSerifCJK-Regular.ttc" in message
+
+
+# ---- the one-page plan ---------------------------------------------------------------------------
+
+
+def test_plan_page_is_the_negotiated_plan_and_marks_months_that_break_an_agreement(letters, printed, negotiated_csv):
+    lang, out = letters
+    _, asks = printed
+    plan = next(out.glob("还款计划_*.docx" if lang == "zh" else "repayment-plan_*.docx"))
+    document = docx.Document(str(plan))
+    month_table = next(t for t in document.tables if t.rows[0].cells[0].text in ("月份", "Month"))
+    header = [c.text for c in month_table.rows[0].cells]
+    csv = negotiated_csv
+    first = csv["month"].min()
+    months = sorted(csv["month"].unique())[:12]
+    assert [r.cells[0].text for r in month_table.rows[1:]] == months
+    expected_marks = set()
+    for loan, lender in LENDERS.items():
+        col = next(k for k, h in enumerate(header) if lender in h and loan in h)
+        ask = asks[loan]
+        monthly = float(ask["monthly"][1:].replace(",", ""))
+        rows = csv[csv["loan"] == loan].set_index("month")
+        for r, month in enumerate(months, 1):
+            paid, balance = rows.loc[month, "payment"], rows.loc[month, "balance"]
+            cell = month_table.rows[r].cells[col].text
+            shown = 0.0 if cell.rstrip("*!") == "—" else float(cell.rstrip("*!").replace(",", ""))
+            assert shown == pytest.approx(paid, abs=0.001), (loan, month)
+            # The agreement asks for the installment in full each month from its first, while
+            # anything is owed: paying less breaks it (DOMAIN.md §6).
+            if month >= ask["start"] and paid + 0.005 < monthly and balance > 0.005:
+                expected_marks.add((loan, month))
+            assert ("*" in cell) == ((loan, month) in expected_marks), (loan, month, cell)
+    total = csv[csv["month"] == first]["payment"].sum()
+    body = flat(docx_text(plan), lang)
+    assert f"{total:,.2f}" in body
+    # Credit-record end dates as `debtplan solve` prints them for the same plan.
+    for until in re.findall(r"kept until about (\d{4}-\d{2})", negotiated_csv.attrs["stdout"]):
+        assert until in body
+    assert body.count("*") >= len(expected_marks)
+    text = flat(pdf_text(plan.with_suffix(".pdf")), lang)
+    for loan, lender in LENDERS.items():
+        assert asks[loan]["monthly"] in text and lender in text
+
+
+def test_plan_pdf_is_one_page(letters):
+    lang, out = letters
+    plan = next(out.glob("还款计划_*.pdf" if lang == "zh" else "repayment-plan_*.pdf"))
+    info = subprocess.run(["pdfinfo", str(plan)], capture_output=True, text=True, check=True).stdout
+    assert re.search(r"^Pages:\s+1$", info, re.M), info
+
+
+# ---- the calendar --------------------------------------------------------------------------------
+
+
+def test_calendar_parses_back_with_the_plans_dates_and_amounts(tmp_path, negotiated_csv):
+    out = tmp_path / "plan.ics"
+    done = run_cli("calendar", THREE, "--out", out, "--day", "5")
+    assert done.returncode == 0, done.stderr
+    calendar = Calendar.from_ical(out.read_bytes())
+    assert calendar["PRODID"] and str(calendar["VERSION"]) == "2.0"
+    events = calendar.walk("VEVENT")
+    uids = [str(e["UID"]) for e in events]
+    assert len(uids) == len(set(uids))
+    payments, calls = {}, []
+    for e in events:
+        start, end = e.decoded("DTSTART"), e.decoded("DTEND")
+        assert type(start) is dt.date and end == start + dt.timedelta(days=1)  # all-day
+        assert e.decoded("DTSTAMP").tzinfo is not None
+        assert e.walk("VALARM")
+        summary = str(e["SUMMARY"])
+        if match := re.match(r"还款¥([\d,]+\.\d{2})：(.+?)（(.+?)）", summary):
+            amount = float(match.group(1).replace(",", ""))
+            payments[start, match.group(3)] = amount
+            assert LENDERS[match.group(3)] == match.group(2)
+        elif match := re.match(r"第(\d+)个电话：", summary):
+            calls.append((start, int(match.group(1))))
+        else:
+            raise AssertionError(summary)
+    expected = {}
+    for row in negotiated_csv.itertuples():
+        if row.payment > 0:
+            year, month = map(int, row.month.split("-"))
+            expected[dt.date(year, month, 5), row.loan] = row.payment
+    paid = {k: v for k, v in payments.items() if v > 0}
+    assert paid.keys() == expected.keys()
+    assert all(paid[k] == pytest.approx(expected[k], abs=0.001) for k in expected)
+    # Calls in call order, all before the first payment.
+    calls.sort()
+    assert [rank for _, rank in calls] == sorted(rank for _, rank in calls) == [1, 2, 3]
+    assert calls[-1][0] < min(expected)[0]
+
+
+@pytest.mark.parametrize("argv, words", [
+    (["letters", "missing.toml", "--out", "{tmp}/out"], ["missing.toml", "no such file"]),
+    (["calendar", str(THREE), "--out", "{tmp}/plan.ics", "--day", "31"], ["--day", "1 to 28"]),
+    (["calendar", str(THREE), "--out", "{tmp}/nope/plan.ics"], ["does not exist"]),
+    (["letters", str(THREE)], ["--out"]),
+])
+def test_bad_input_is_one_line_exit_2_and_nothing_written(tmp_path, argv, words):
+    done = run_cli(*(a.replace("{tmp}", str(tmp_path)) for a in argv))
+    assert done.returncode == 2
+    lines = [line for line in done.stderr.strip().splitlines() if not line.startswith("Working out")]
+    assert len(lines) == 1 and "Traceback" not in done.stderr, done.stderr
+    assert all(w in lines[0] for w in words), lines[0]
+    assert list(tmp_path.iterdir()) == []
+
+
+def test_help_on_the_new_commands():
+    for command in ("letters", "calendar"):
+        done = run_cli(command, "--help")
+        assert done.returncode == 0 and "usage: debtplan" in done.stdout and "--lang" in done.stdout
