@@ -1,8 +1,12 @@
 """debtplan's dashboard: widgets → scenario → optimizer → figures. No arithmetic of its own.
 
 Run ``streamlit run dashboard/app.py`` from the project folder (``.streamlit/config.toml`` there
-keeps it on 127.0.0.1 with usage statistics off). Solves are cached on the scenario's JSON, so
-moving a slider back is instant; only the chosen view is computed.
+keeps it on 127.0.0.1 with usage statistics off). Engine calls go through
+:mod:`dashboard.engine` (cached, and safe when reruns overlap); only the chosen view is computed.
+
+What the user changes lives in ``st.session_state["edits"][source]`` (one entry per case file or
+upload), not only in widget state, so switching language, view or case never loses an edit; the
+sidebar's "reset to file" drops it.
 """
 
 from __future__ import annotations
@@ -10,240 +14,529 @@ from __future__ import annotations
 import pandas as pd
 import streamlit as st
 
-from dashboard import charts, state
-from dashboard.i18n import LANG_NAMES, LANGS, t, yuan, yuan0
-from optimizer import DebtplanError, Scenario, compare, load_scenario, make_plan, scenario_from_bytes, summarize
-from optimizer.export import csv_bytes, plan_table
-from optimizer.planner import credit_records
-from optimizer.negotiate import negotiation_targets
-from optimizer.scripts import script
-from optimizer.solve import Replanner
+from dashboard import charts, engine, state
+from dashboard.i18n import (
+    CSV_HEADERS, LANG_NAMES, LANGS, STYLE, error_text, month_name, months_in_words, problem_text, t, yuan, yuan0,
+)
+from optimizer import DebtplanError, Scenario, load_scenario, scenario_from_bytes, summarize
+from optimizer.export import plan_table
+from optimizer.planner import BEFORE_PLAN, credit_records, new_triggers, triggers
+from optimizer.scripts import notes_for_borrower, script_for_lender
 
 VIEWS = ("plan", "compare", "negotiate", "export")
 
 
-# ---- cached engine calls (keyed on the scenario's JSON) -----------------------------------------
+# ---- the case and what the user changed ------------------------------------------------------------
 
-# A slider move gives a model of the same shape: each session keeps one warm HiGHS model
-# (argument names starting with "_" are not part of Streamlit's cache key).
-
-def replanner() -> Replanner:
-    if "replanner" not in st.session_state:
-        st.session_state["replanner"] = Replanner()
-    return st.session_state["replanner"]
-
-
-@st.cache_data(max_entries=128, show_spinner=False)
-def optimal(scenario_json: str, _replanner: Replanner | None = None):
-    return make_plan(Scenario.model_validate_json(scenario_json), "optimal", replanner=_replanner)
+def edits(source: str, base: Scenario) -> dict:
+    """This case's edits (created from the file on first use)."""
+    store = st.session_state.setdefault("edits", {})
+    if source not in store:
+        store[source] = {**state.slider_values(base), "table": state.loan_table(base), "version": next_version(),
+                         "next_label": 10_000}
+    return store[source]
 
 
-@st.cache_data(max_entries=64, show_spinner=False)
-def comparison(scenario_json: str, _replanner: Replanner | None = None):
-    return compare(Scenario.model_validate_json(scenario_json), replanner=_replanner)
+def next_version() -> int:
+    """A number never used before in this session: the loan editor's key changes with each folded
+    edit (and each reset), so an old change set can never be applied twice."""
+    st.session_state["editor_versions"] = st.session_state.get("editor_versions", 0) + 1
+    return st.session_state["editor_versions"]
 
 
-@st.cache_data(max_entries=64, show_spinner=False)
-def targets(scenario_json: str, with_break_even: bool, _replanner: Replanner | None = None):
-    return negotiation_targets(Scenario.model_validate_json(scenario_json), with_break_even=with_break_even,
-                               replanner=_replanner)
+def reset_to_file(source: str) -> None:
+    st.session_state.get("edits", {}).pop(source, None)
+    for name in state.SLIDERS:
+        st.session_state.pop(f"{name}::{source}", None)
 
 
-# ---- inputs ------------------------------------------------------------------------------------
-
-def choose_language() -> str:
-    return st.sidebar.segmented_control(
-        "Language / 语言", LANGS, format_func=LANG_NAMES.get, default="zh", required=True, key="lang",
-    )
-
-
-def base_scenario(lang: str) -> tuple[Scenario, str] | None:
+def choose_case(lang: str) -> tuple[Scenario, str, str] | None:
+    """The case file (picker or upload): (scenario, source key, title for file names)."""
+    sb = st.sidebar
     files = state.scenario_files()
-    name = st.sidebar.selectbox(t("scenario", lang), files, index=files.index(state.DEFAULT_SCENARIO), key="scenario_file")
-    upload = st.sidebar.file_uploader(t("upload", lang), type=["toml"], key="upload")
+    current = st.session_state.setdefault("scenario_file", state.DEFAULT_SCENARIO)
+    upload = sb.file_uploader(t("upload", lang), type=["toml"], key="upload", help=t("upload_help", lang))
+    if upload is not None:
+        try:
+            base = scenario_from_bytes(upload.getvalue(), upload.name)
+        except DebtplanError as exc:
+            st.error(t("bad_upload", lang, name=upload.name) + error_text(exc, lang))
+        else:
+            sb.info(t("using_upload", lang, name=upload.name))
+            return base, f"upload:{upload.name}:{upload.size}", base.title or upload.name.removesuffix(".toml")
+
+    def picked() -> None:
+        new = st.session_state["scenario_pick"]
+        if new != st.session_state["scenario_file"] and f"file:{st.session_state['scenario_file']}" in st.session_state.get("dirty", set()):
+            st.session_state["pending_case"] = new  # ask first (see ask_before_switching)
+            st.session_state["scenario_pick"] = st.session_state["scenario_file"]
+        else:
+            st.session_state["scenario_file"] = new
+
+    if st.session_state.get("scenario_pick") not in files:
+        st.session_state["scenario_pick"] = current
+    sb.selectbox(t("scenario", lang), files, key="scenario_pick", on_change=picked, format_func=lambda f: f.removesuffix(".toml"),
+                 placeholder=t("choose", lang))
+    if f"file:{current}" in st.session_state.get("dirty", set()):
+        sb.caption(t("unsaved", lang))
     try:
-        if upload is not None:
-            return scenario_from_bytes(upload.getvalue(), upload.name), f"upload:{upload.name}:{upload.size}"
-        return load_scenario(state.SCENARIOS / name), f"file:{name}"
+        base = load_scenario(state.SCENARIOS / current)
     except DebtplanError as exc:
-        st.error(t("bad_file", lang) + str(exc))
+        st.error(t("bad_file", lang) + error_text(exc, lang))
         return None
+    return base, f"file:{current}", base.title or current.removesuffix(".toml")
 
 
-def inputs(base: Scenario, source: str, lang: str) -> Scenario | None:
-    """The sidebar and the loan table applied to ``base``; None (with a message) if invalid."""
+def ask_before_switching(lang: str, scenario: Scenario | None, title: str) -> None:
+    pending = st.session_state.get("pending_case")
+    if not pending:
+        return
+
+    def go(discard: bool) -> None:
+        if discard:
+            reset_to_file(f"file:{st.session_state['scenario_file']}")
+        st.session_state["scenario_file"] = st.session_state["scenario_pick"] = pending
+        st.session_state.pop("pending_case", None)
+
+    with st.container(border=True):
+        st.warning(t("unsaved_switch", lang, case=pending.removesuffix(".toml")))
+        a, b, c = st.columns(3)
+        a.button(t("switch_keep", lang), on_click=go, args=(False,), key="switch_keep", type="primary")
+        b.button(t("switch_discard", lang), on_click=go, args=(True,), key="switch_discard")
+        c.button(t("switch_stay", lang), on_click=lambda: st.session_state.pop("pending_case", None), key="switch_stay")
+        if scenario is not None:
+            st.download_button(t("download_scenario", lang), state.to_toml(scenario), state.file_name(title, "scenario", "toml"),
+                               "application/toml", key="dl_before_switch", on_click="ignore")
+
+
+def money_inputs(base: Scenario, source: str, store: dict, lang: str) -> dict:
+    """The sidebar's sliders, their values kept in ``store``."""
     sb = st.sidebar
     sb.subheader(t("money", lang))
-    income0, essentials0 = base.monthly("income")[0], base.monthly("essentials")[0]
-    top = max(20000.0, 2 * income0)
-    income = sb.slider(t("income", lang), 0.0, top, income0, step=100.0, help=t("income_help", lang), key=f"income::{source}")
-    essentials = sb.slider(t("essentials", lang), 0.0, top, essentials0, step=100.0, key=f"essentials::{source}")
-    horizon = sb.slider(t("horizon", lang), 6, 120, base.horizon_months, step=1, key=f"horizon::{source}")
-    sb.subheader(t("weights", lang))
-    w = base.weights
-    weights = {
-        # From 0.01, as the scenario requires (optimizer/scenario.py, Weights.interest).
-        "interest": sb.slider(t("w_interest", lang), 0.01, 3.0, w.interest, step=0.01, key=f"w_interest::{source}"),
-        "lawsuit": sb.slider(t("w_lawsuit", lang), 0.0, 0.5, w.lawsuit, step=0.01, key=f"w_lawsuit::{source}"),
-        "credit": sb.slider(t("w_credit", lang), 0.0, 0.5, w.credit, step=0.01, key=f"w_credit::{source}"),
-        "collection": sb.slider(t("w_collection", lang), 0.0, 0.5, w.collection, step=0.01, key=f"w_collection::{source}"),
-    }
-    basis = sb.radio(t("basis", lang), ("claim", "cap"), index=("claim", "cap").index(base.legal.basis),
-                     format_func=lambda b: t(f"basis_{b}", lang), key=f"basis::{source}", horizontal=True)
+    top = max(20000.0, 2 * state.slider_values(base)["income"])
 
-    st.subheader(t("loans", lang))
-    shown = state.loan_table(base)
-    edited = st.data_editor(
-        shown, key=f"loans::{source}", num_rows="dynamic", hide_index=True, width="stretch",
+    def slider(name: str, label: str, low, high, step, fmt: str, help: str | None = None):
+        value = sb.slider(label, low, high, type(low)(min(max(store[name], low), high)), step=step, format=fmt,
+                          help=help, key=f"{name}::{source}")
+        store[name] = value
+        return value
+
+    values = {
+        "income": slider("income", t("income", lang), 0.0, top, 100.0, "¥%,.0f", t("income_help", lang)),
+        "essentials": slider("essentials", t("essentials", lang), 0.0, top, 100.0, "¥%,.0f", t("essentials_help", lang)),
+        "horizon": slider("horizon", t("horizon", lang), 6, 120, 1, t("months_format", lang)),
+    }
+    sb.subheader(t("weights", lang))
+    sb.caption(t("weights_help", lang))
+    # From 0.1: the scenario needs a positive interest weight (optimizer/scenario.py, Weights.interest).
+    weights = {"interest": slider("w_interest", t("w_interest", lang), 0.1, 3.0, 0.1, "×%.1f", t("w_interest_help", lang))}
+    for name, high in (("lawsuit", 0.5), ("enforcement", 1.0), ("credit", 0.5), ("collection", 0.5)):
+        weights[name] = slider(f"w_{name}", t(f"w_{name}", lang), 0.0, high, 0.01, "¥%.2f", t("w_example", lang))
+    values["weights"] = weights
+    options = ("cap", "claim")
+    if st.session_state.get(f"basis::{source}") not in options:
+        st.session_state[f"basis::{source}"] = store["basis"]
+    values["basis"] = store["basis"] = sb.radio(t("basis", lang), options, format_func=lambda b: t(f"basis_{b}", lang),
+                                                key=f"basis::{source}", help=t("basis_help", lang))
+    return values
+
+
+def loans_editor(base: Scenario, source: str, store: dict, lang: str) -> pd.DataFrame:
+    """The loan table; every change is folded into ``store`` at once (see state.fold_edits)."""
+    key = f"loans::{source}::{store['version']}"  # a new key after each folded edit (see main)
+    money = {col: st.column_config.NumberColumn(t(col, lang), format="¥%,.2f", help=t(f"{col}_help", lang))
+             for col in state.MONEY_COLUMNS}
+    st.data_editor(
+        store["table"], key=key, num_rows="dynamic", hide_index=True, width="stretch", placeholder="",
+        height=min(38 * (len(store["table"]) + 2) + 3, 700),
         column_config={
-            "name": st.column_config.TextColumn(t("loan", lang), required=True),
-            "lender": st.column_config.TextColumn(t("lender", lang)),
+            "name": st.column_config.TextColumn(t("loan", lang), pinned=True, help=t("name_help", lang)),
+            "lender": st.column_config.TextColumn(t("lender", lang), help=t("lender_help", lang)),
             "lender_type": st.column_config.SelectboxColumn(
-                t("lender_type", lang), options=["licensed", "private"], required=True, format_func=lambda v: t(v, lang)),
-            **{col: st.column_config.NumberColumn(f"{t(col, lang)}（¥）" if lang == "zh" else f"{t(col, lang)} (¥)",
-                                                  format="accounting", min_value=0.0)
-               for col in ("principal", "interest_owed", "penalty_owed", "fees_owed", "installment")},
-            "apr": st.column_config.NumberColumn(t("apr", lang), format="percent", help=t("apr_help", lang)),
-            "installments_left": st.column_config.NumberColumn(t("installments_left", lang), format="%d"),
-            "days_overdue": st.column_config.NumberColumn(t("days_overdue", lang), format="%d"),
-            **{flag: st.column_config.CheckboxColumn(t(flag, lang)) for flag in state.FLAGS},
+                t("lender_type", lang), options=["licensed", "private"], default="licensed", format_func=lambda v: t(v, lang),
+                help=t("lender_type_help", lang)),
+            **money,
+            "apr": st.column_config.NumberColumn(t("apr", lang), format="%.2f%%", help=t("apr_help", lang)),
+            "installments_left": st.column_config.NumberColumn(t("installments_left", lang), format="%d", step=1),
+            "days_overdue": st.column_config.NumberColumn(t("days_overdue", lang), format="%d", step=1, default=0),
+            **{flag: st.column_config.CheckboxColumn(t(flag, lang), default=False, help=t(f"{flag}_help", lang))
+               for flag in state.FLAGS},
         },
     )
-    try:
-        scenario = state.apply_inputs(base, income=income, essentials=essentials, horizon=horizon,
-                                      weights=weights, basis=basis, shown=shown, edited=edited)
-    except DebtplanError as exc:
-        st.error(t("bad_edit", lang) + str(exc))
+    return store["table"]
+
+
+def current_scenario(base: Scenario, source: str, store: dict, values: dict, lang: str,
+                     messages: st.delta_generator.DeltaGenerator) -> Scenario | None:
+    """The scenario from the sliders and the table; None, with every problem named, if invalid."""
+    problems = state.table_problems(store["table"])
+    if problems:
+        messages.error(t("bad_edit", lang) + "\n\n" + "\n".join(f"- {problem_text(p, lang)}" for p in problems))
         return None
-    return scenario
+    try:
+        return state.apply_inputs(base, income=values["income"], essentials=values["essentials"], horizon=values["horizon"],
+                                  weights=values["weights"], basis=values["basis"],
+                                  shown=state.loan_table(base), edited=store["table"])
+    except DebtplanError as exc:
+        messages.error(t("bad_edit", lang) + "\n\n- " + error_text(exc, lang))
+        return None
 
 
 # ---- views -------------------------------------------------------------------------------------
 
-def headline(scenario: Scenario, lang: str) -> None:
+def headline(scenario: Scenario, lang: str) -> str:
+    """Debt-free when, total paid, whom to call first (also kept in session state for tests)."""
     sj = scenario.model_dump_json()
-    result = optimal(sj, replanner())
-    summary = summarize(result)
+    summary = summarize(engine.optimal(sj))
     if summary.months_to_debt_free is not None:
-        first = t("headline_free", lang, months=summary.months_to_debt_free, month=summary.debt_free_month)
+        first = t("headline_free", lang, months=summary.months_to_debt_free, month=month_name(summary.debt_free_month, lang))
     else:
-        first = t("headline_not_free", lang, month=scenario.months[-1], left=yuan0(summary.left_at_horizon))
-    order = sorted(targets(sj, False, replanner()).loans, key=lambda x: x.call_rank)
-    who = order[0].lender if order[0].lender == order[0].loan else f"{order[0].lender}（{order[0].loan}）"
-    text = f"**{first}** · {t('headline_paid', lang, paid=yuan0(summary.total_paid))} · {t('headline_call', lang, who=who)}"
+        first = t("headline_not_free", lang, month=month_name(scenario.months[-1], lang), left=yuan0(summary.left_at_horizon))
+    top = min(engine.targets(sj).loans, key=lambda x: x.call_rank)
+    text = (f"{first} · {t('headline_paid', lang, paid=yuan0(summary.total_paid))} · "
+            f"{t('headline_call', lang, who=state.who(top.lender, top.loan, lang))}")
     st.session_state["headline"] = text
-    st.markdown(f"### {text}")
-    if result.extra_monthly:
-        st.warning(t("extra_needed", lang, extra=yuan0(result.extra_monthly)))
+    return text
 
 
-def plan_view(scenario: Scenario, lang: str) -> None:
-    result = optimal(scenario.model_dump_json(), replanner())
+def open_script(loan: str) -> None:
+    st.session_state["view"] = "negotiate"
+    st.session_state["script_for"] = loan
+
+
+def trigger_words(events: dict[str, str], lang: str) -> str:
+    """{"reported": "2027-01", "sued": "2027-06"} -> "2027年1月会上征信；2027年6月可能被起诉"."""
+    said = [t(f"trigger_{stage}", lang, month=month_name(month, lang)) for stage, month in events.items()]
+    return t("list_sep", lang).join(said)
+
+
+def this_month_card(scenario: Scenario, lang: str):
+    """The card on top of the Plan view: what to pay each lender this month and why. Returns the
+    slots for the headline and for whom to call first, filled by :func:`call_first` once the
+    targets are worked out (after the charts, so the browser draws them meanwhile)."""
+    result = engine.optimal(scenario.model_dump_json())
     ledger = result.ledger
+    terms = ledger.terms
+    triggers = new_triggers(result)
+    lenders = {loan.name: loan.lender_name for loan in scenario.loans}
+    colon = "：" if lang == "zh" else ": "
+    with st.container(border=True, key="this_month"):
+        st.markdown(f"### {t('this_month', lang, month=month_name(terms.months[0], lang))}")
+        headline_slot = st.empty()
+        st.markdown(t("this_month_money", lang, available=yuan(ledger.cash[0] + terms.net[0]),
+                      paid=yuan(ledger.payments[:, 0].sum()), kept=yuan(ledger.cash[1])))
+        rows = []
+        for line in sorted(state.month_lines(ledger, 0), key=lambda x: (-x.pay, x.index)):
+            if line.owed <= 0.005:
+                continue
+            if line.pay < 0.005:
+                why = t("why_nothing_due", lang) if line.due <= 0.005 else t("why_behind", lang, due=yuan(line.due))
+            elif line.due > 0.005 and line.pay + 0.005 < line.due:
+                why = t("why_part", lang, due=yuan(line.due), short=yuan(line.due - line.pay))
+            elif line.balance_after <= 0.005:
+                why = t("why_clears", lang)
+            elif line.pay > line.due + 0.005:
+                why = t("why_ahead", lang, due=yuan(line.due))
+            else:
+                why = t("why_due", lang)
+            events = triggers.get(line.loan, {})
+            soonest = dict([min(events.items(), key=lambda e: e[1])]) if events else {}
+            warn = f" · ⚠ {trigger_words(soonest, lang)}" if soonest else ""
+            rows.append(f"- **{state.who(lenders[line.loan], line.loan, lang)}**{colon}"
+                        f"{t('pay', lang, amount=yuan(line.pay))} · {why}{warn}")
+        st.markdown("\n".join(rows))
+        call_slot = st.container()
+        if result.extra_monthly:
+            st.warning(t("extra_needed", lang, extra=yuan0(result.extra_monthly)))
+    return headline_slot, call_slot
+
+
+def call_first(scenario: Scenario, lang: str, headline_slot, call_slot) -> None:
+    headline_slot.markdown(f"**{headline(scenario, lang)}**")
+    first = min(engine.targets(scenario.model_dump_json()).loans, key=lambda x: x.call_rank)
+    with call_slot:
+        st.markdown(t("call_first", lang, who=state.who(first.lender, first.loan, lang)))
+        st.button(t("open_script", lang, who=first.lender), key="to_script", type="primary",
+                  on_click=open_script, args=(first.loan,))
+
+
+def triggers_section(scenario: Scenario, lang: str) -> None:
+    """What this plan triggers (DOMAIN.md §6): per loan, each stage the plan reaches and when, and
+    the stages reached before the plan."""
+    result = engine.optimal(scenario.model_dump_json())
+    new, every = new_triggers(result), triggers(result)
+    colon = "：" if lang == "zh" else ": "
+    st.subheader(t("triggers_title", lang))
+    rows = []
+    for loan in scenario.loans:
+        already = [t(f"stage_{stage}", lang) for stage, month in every.get(loan.name, {}).items() if month == BEFORE_PLAN]
+        before = t("triggers_already", lang, stages=t("list_sep", lang).join(already)) if already else ""
+        if loan.name in new:
+            rows.append(f"- **{loan.name}**{colon}{trigger_words(new[loan.name], lang)}{before}")
+    st.markdown("\n".join(rows) if rows else t("triggers_none", lang))
+    st.caption(t("triggers_note", lang))
+
+
+def plan_view(scenario: Scenario, lang: str, loans_box) -> None:
+    slots = this_month_card(scenario, lang)
+    loans_box()
+    result = engine.optimal(scenario.model_dump_json())
+    ledger = result.ledger
+    triggers_section(scenario, lang)
+    config = {"displayModeBar": False, "responsive": True}
     left, right = st.columns(2)
-    left.plotly_chart(charts.payments_figure(ledger, lang), width="stretch")
-    right.plotly_chart(charts.balances_figure(ledger, lang), width="stretch")
-    st.plotly_chart(charts.overdue_figure(ledger, lang), width="stretch")
+    left.markdown(f"##### {t('payments_chart', lang)}")
+    left.plotly_chart(charts.payments_figure(ledger, lang), width="stretch", config=config, theme=None)
+    right.markdown(f"##### {t('balances_chart', lang)}")
+    right.plotly_chart(charts.balances_figure(ledger, lang), width="stretch", config=config, theme=None)
+    st.markdown(f"##### {t('overdue_chart', lang)}")
+    st.plotly_chart(charts.overdue_figure(ledger, lang), width="stretch", config=config, theme=None)
     years = scenario.legal.credit_record_years
     for loan, (repaid, until) in credit_records(result, years).items():
-        st.caption(t("record_until", lang, loan=loan, repaid=repaid, until=until, years=years) if repaid
-                   else t("record_open", lang, loan=loan, years=years))
+        st.caption(t("record_until", lang, loan=loan, repaid=month_name(repaid, lang), until=month_name(until, lang), years=years)
+                   if repaid else t("record_open", lang, loan=loan, years=years))
     st.subheader(t("month_table", lang))
     terms = ledger.terms
-    frame = pd.DataFrame(ledger.payments.T, columns=list(terms.names), index=list(terms.months))
-    frame[t("saved", lang)] = ledger.cash[1:]
-    frame.index.name = t("month", lang)
-    st.dataframe(frame.map(yuan), width="stretch")
+    shown = terms.horizon if ledger.debt_free_month is None else ledger.debt_free_month  # then nothing changes
+    month_col = t("month", lang)
+    frame = pd.DataFrame({month_col: [month_name(m, lang) for m in terms.months[:shown]]})
+    for name, row in zip(terms.names, ledger.payments):
+        frame[name] = [state.money(x) for x in row[:shown]]
+    frame[t("saved", lang)] = [state.money(x) for x in ledger.cash[1:shown + 1]]
+    number_table(frame, month_col)
+    if shown < terms.horizon:
+        st.caption(t("month_table_after", lang, month=month_name(terms.months[shown - 1], lang)))
+    call_first(scenario, lang, *slots)
 
 
-def compare_view(scenario: Scenario, lang: str) -> None:
-    comp = comparison(scenario.model_dump_json(), replanner())
-    st.plotly_chart(charts.compare_figure(comp, lang), width="stretch")
+def compare_view(scenario: Scenario, lang: str, loans_box) -> None:
+    loans_box()
+    sj = scenario.model_dump_json()
+    comp = engine.comparison(sj)
+    parts = {name: state.cost_parts(r.ledger) for name, r in comp.results.items()}
+    st.subheader(t("compare_title", lang))
+    w = scenario.weights
+    st.markdown(t("weighted_cost_means", lang, lawsuit=yuan(w.lawsuit), credit=yuan(w.credit), collection=yuan(w.collection),
+                  interest=f"{w.interest:g}"))
     best = comp.summaries["optimal"]
+    why = state.tradeoff(comp)
+    if why is not None:
+        bought = [t("fewer_months", lang, months=m, cls=t(f"class_{c}", lang)) for c, m in why.months_fewer.items()]
+        if not bought:
+            bought = [t("fewer_yuan_months", lang, amount=f"{v:,.0f}", cls=t(f"class_{c}", lang)) for c, v in why.yuan_months_fewer.items()]
+        if bought:
+            st.info(t("why_pays_more", lang, extra=yuan0(why.extra_paid), bought=t("list_sep", lang).join(bought)))
+        else:
+            st.info(t("why_pays_more_other", lang, extra=yuan0(why.extra_paid)))
+    st.plotly_chart(charts.cost_figure(parts, lang), width="stretch", config={"displayModeBar": False}, theme=None)
     rows = []
+    plan_col = t("plan", lang)
     for name, s in comp.summaries.items():
+        p = parts[name]
         rows.append({
-            t("plan", lang): ("★ " if name == "optimal" else "") + t(f"strategy_{name}", lang),
-            t("debt_free", lang): s.debt_free_month or t("not_within", lang),
-            t("total_paid", lang): yuan(s.total_paid),
-            t("interest", lang): yuan(s.interest),
-            t("penalty", lang): yuan(s.penalty),
-            t("left", lang): yuan(s.left_at_horizon),
-            t("overdue_ym", lang): f"{s.overdue_yuan_months['all']:,.0f}",
-            t("weighted_cost", lang): yuan(s.weighted_cost),
-            t("gain", lang): "—" if name in ("optimal", "negotiated") else yuan(s.weighted_cost - best.weighted_cost),
+            plan_col: ("★ " if name == "optimal" else "") + t(f"strategy_{name}", lang),
+            t("debt_free", lang): month_name(s.debt_free_month, lang) if s.debt_free_month else t("not_within", lang),
+            t("total_paid", lang): state.money(s.total_paid),
+            t("interest_penalty", lang): state.money(s.interest + s.penalty),
+            t("left", lang): state.money(s.left_at_horizon),
+            **{t(f"part_{k}", lang): state.money(p[k]) for k in ("lawsuit", "credit", "collection", "records", "missed", "other")},
+            t("weighted_cost", lang): state.money(s.weighted_cost),
+            t("gain", lang): state.money(s.weighted_cost - best.weighted_cost),
         })
-    st.dataframe(pd.DataFrame(rows), hide_index=True, width="stretch")
+    frame = pd.DataFrame(rows)
+    empty = [t(f"part_{k}", lang) for k in ("collection", "records", "missed", "other") if not frame[t(f"part_{k}", lang)].any()]
+    frame = frame.drop(columns=empty)  # a part no plan has (no abusive collection in the case, say)
+    number_table(frame, plan_col, text=(t("debt_free", lang),))
+    st.caption(t("compare_note", lang))
 
 
-def negotiate_view(scenario: Scenario, lang: str) -> None:
-    with st.spinner(t("working", lang)):
-        tg = targets(scenario.model_dump_json(), True, replanner())
-    rows = []
+def targets_frames(tg, lang: str) -> tuple[pd.DataFrame, pd.DataFrame]:
+    """What to ask each lender, and what the call order and the dispute rest on (two tables, so
+    every column fits on a desktop screen)."""
+    asks, basis = [], []
     for x in sorted(tg.loans, key=lambda x: x.call_rank):
         ask = x.installment_ask
-        rows.append({
+        asks.append({
             t("call_order", lang): x.call_rank,
             t("loan", lang): x.loan,
             t("lender", lang): x.lender,
-            t("apr", lang): f"{x.yearly_rate:.2%}",
-            t("cap_rate", lang): f"{x.cap.yearly_rate:.2%}",
-            t("disputable", lang): yuan(x.cap.disputable),
-            t("ask_months", lang): ask.months if ask else "—",
-            t("ask_monthly", lang): yuan(ask.monthly) if ask else "—",
-            t("grace", lang): ask.grace if ask else "—",
-            t("penalty_waiver", lang): yuan(x.penalty_waiver),
-            t("break_even", lang): yuan(x.break_even),
-            t("by", lang): x.break_even_by,
-            t("improvement", lang): yuan(x.improvement),
-            t("concession", lang): yuan(x.concession),
+            t("ask_months", lang): ask.months if ask else None,
+            t("ask_monthly", lang): state.money(ask.monthly) if ask else None,
+            t("grace", lang): ask.grace if ask else None,
+            t("penalty_waiver", lang): state.money(x.penalty_waiver),
+            t("disputable", lang): state.money(x.cap.disputable),
         })
+        basis.append({
+            t("loan", lang): x.loan,
+            t("apr", lang): round(x.yearly_rate * 100, 2),
+            t("cap_rate", lang): round(x.cap.yearly_rate * 100, 2),
+            t("improvement", lang): state.money(x.improvement),
+            t("concession", lang): state.money(x.concession),
+        })
+    return pd.DataFrame(asks), pd.DataFrame(basis)
+
+
+def number_table(frame: pd.DataFrame, pinned: str, percent=(), counts=(), text=()) -> None:
+    """Numbers as numbers, so they sort as numbers (percent, whole counts, else yuan); the
+    ``pinned`` column stays in view when the table scrolls sideways; empty cells blank; every row
+    shown."""
+    config = {}
+    for c in frame.columns:
+        if c in percent:
+            config[c] = st.column_config.NumberColumn(c, format="%.2f%%")
+        elif c in counts:
+            config[c] = st.column_config.NumberColumn(c, format="%d")
+        elif c not in text and c != pinned:
+            config[c] = st.column_config.NumberColumn(c, format="¥%,.2f")
+    config[pinned] = st.column_config.TextColumn(pinned, pinned=True)
+    st.dataframe(frame, hide_index=True, width="stretch", height=35 * (len(frame) + 1) + 3, column_config=config,
+                 placeholder="")
+
+
+def negotiate_view(scenario: Scenario, lang: str, loans_box, title: str) -> None:
+    loans_box()
+    sj = scenario.model_dump_json()
+    tg = engine.targets(sj)
+    asks, basis = targets_frames(tg, lang)
     st.subheader(t("targets_table", lang))
-    st.dataframe(pd.DataFrame(rows), hide_index=True, width="stretch")
+    number_table(asks, t("loan", lang), counts=(t("call_order", lang), t("ask_months", lang), t("grace", lang)),
+                 text=(t("lender", lang),))
+    st.markdown(f"##### {t('targets_basis', lang)}")
+    number_table(basis, t("loan", lang), percent=(t("apr", lang), t("cap_rate", lang)))
+    st.caption(t("order_note", lang))
     if not tg.asks_fit:
         st.warning(t("asks_short", lang, short=yuan(tg.shortfall.sum())))
     st.caption(t("informal", lang))
+
     st.subheader(t("scripts", lang))
-    for x in sorted(tg.loans, key=lambda x: x.call_rank):
-        with st.expander(f"{x.call_rank}. {x.lender} · {x.loan}", expanded=x.call_rank == 1):
-            st.code(script(tg, x, lang), language=None, wrap_lines=True)
-    st.session_state["targets_csv"] = csv_bytes(tg.table())
+    order = sorted(tg.loans, key=lambda x: x.call_rank)
+    names = [x.loan for x in order]
+    if st.session_state.get("script_for") not in names:
+        st.session_state["script_for"] = names[0]
+    chosen = st.selectbox(t("script_for", lang), names, key="script_for", placeholder=t("choose", lang),
+                          format_func=lambda n: next(f"{x.call_rank}. {state.who(x.lender, x.loan, lang)}" for x in order if x.loan == n))
+    target = next(x for x in order if x.loan == chosen)
+    target = target._replace(break_even=engine.limit(sj, tg, target.index))
+    st.markdown(t("say_this", lang, lender=target.lender))
+    st.code(months_in_words(script_for_lender(tg, target, lang), lang), language=None, wrap_lines=True)
+    with st.container(border=True, key="private_notes"):
+        st.markdown(t("private_title", lang))
+        st.markdown("\n".join(f"- {months_in_words(note, lang)}" for note in notes_for_borrower(tg, target, lang)))
+    download_targets_and_scripts(scenario, tg, lang, title, "neg")
 
 
-def export_view(scenario: Scenario, lang: str) -> None:
+def download_targets_and_scripts(scenario: Scenario, tg, lang: str, title: str, where: str) -> None:
+    sj = scenario.model_dump_json()
+    headers = CSV_HEADERS[lang] if st.session_state.get("zh_headers") and lang == "zh" else None
+    a, b = st.columns(2)
+    a.download_button(t("download_targets", lang), lambda: state.csv_bytes(engine.targets_with_limits(sj).table(), headers),
+                      state.file_name(title, t("file_targets", lang), "csv"), "text/csv", key=f"dl_targets_{where}",
+                      on_click="ignore", help=t("download_targets_help", lang))
+    b.download_button(t("download_scripts", lang), state.scripts_text(tg, lang).encode("utf-8"),
+                      state.file_name(title, t("file_scripts", lang), "txt"), "text/plain", key=f"dl_scripts_{where}",
+                      on_click="ignore")
+
+
+def export_view(scenario: Scenario, lang: str, loans_box, title: str) -> None:
+    loans_box()
     sj = scenario.model_dump_json()
     st.caption(t("export_note", lang))
-    plan_csv = csv_bytes(plan_table("optimal", optimal(sj, replanner()).ledger))
-    compare_csv = csv_bytes(comparison(sj, replanner()).table())
+    if lang == "zh":
+        st.checkbox(t("zh_headers", lang), key="zh_headers", help=t("zh_headers_help", lang))
+    headers = CSV_HEADERS[lang] if st.session_state.get("zh_headers") and lang == "zh" else None
+    plan_csv = state.csv_bytes(plan_table("optimal", engine.optimal(sj).ledger), headers)
+    compare_csv = state.csv_bytes(engine.comparison(sj).table(), headers)
     scenario_toml = state.to_toml(scenario)
     st.session_state.update(plan_csv=plan_csv, compare_csv=compare_csv, scenario_toml=scenario_toml)
-    st.download_button(t("download_plan", lang), plan_csv, "plan.csv", "text/csv", key="dl_plan")
-    st.download_button(t("download_compare", lang), compare_csv, "compare.csv", "text/csv", key="dl_compare")
-    st.download_button(t("download_scenario", lang), scenario_toml, "scenario.toml", "application/toml", key="dl_scenario")
+    a, b, c = st.columns(3)
+    a.download_button(t("download_plan", lang), plan_csv, state.file_name(title, t("file_plan", lang), "csv"), "text/csv",
+                      key="dl_plan", on_click="ignore")
+    b.download_button(t("download_compare", lang), compare_csv, state.file_name(title, t("file_compare", lang), "csv"),
+                      "text/csv", key="dl_compare", on_click="ignore")
+    c.download_button(t("download_scenario", lang), scenario_toml, state.file_name(title, t("file_scenario", lang), "toml"),
+                      "application/toml", key="dl_scenario", on_click="ignore")
+    download_targets_and_scripts(scenario, engine.targets(sj), lang, title, "export")
 
+
+# ---- the page -----------------------------------------------------------------------------------
 
 def main() -> None:
-    st.set_page_config(page_title="debtplan", page_icon="¥", layout="wide")
-    lang = choose_language()
-    st.title(t("title", lang))
+    st.set_page_config(page_title="debtplan", page_icon="¥", layout="wide", initial_sidebar_state="auto")
+    engine.begin_run()
+    lang = st.session_state.get("lang") or "zh"
+    st.html(STYLE[lang])
+    head, switch = st.columns([4, 1], vertical_alignment="center")
+    lang = switch.segmented_control(t("language", lang), LANGS, format_func=LANG_NAMES.get, default="zh", required=True,
+                                    key="lang", label_visibility="collapsed")
+    head.markdown(f"## {t('title', lang)}")
     st.caption(t("tagline", lang))
-    loaded = base_scenario(lang)
+
+    st.sidebar.markdown(f"### {t('inputs', lang)}")
+    loaded = choose_case(lang)
     if loaded is None:
         return
-    base, source = loaded
-    top, body = st.container(), st.container()  # filled after the loan table below is read
-    scenario = inputs(base, source, lang)
+    base, source, title = loaded
+    store = edits(source, base)
+    st.sidebar.button(t("reset", lang), on_click=reset_to_file, args=(source,), key="reset", help=t("reset_help", lang),
+                      disabled=source not in st.session_state.get("dirty", set()))
+    values = money_inputs(base, source, store, lang)
+
+    messages = st.container()
+    view = st.segmented_control(t("view", lang), VIEWS, format_func=lambda v: t(f"view_{v}", lang), default="plan",
+                                required=True, key="view")
+    body = st.container()
+
+    def loans_box() -> None:
+        # A toggle, not an expander: a closed expander's table is still sent and drawn on every
+        # rerun; a table that is off costs nothing.
+        if st.toggle(t("loans", lang, n=len(store["table"])), key="show_loans"):
+            loans_editor(base, source, store, lang)
+
+    # The editor is drawn inside the view (where it sits differs per view), so read it first.
+    with body:
+        placeholder = st.empty()
+    key = f"loans::{source}::{store['version']}"
+    delta = st.session_state.get(key)
+    if delta and any(delta.get(k) for k in ("edited_rows", "added_rows", "deleted_rows")):
+        store["table"], store["next_label"] = state.fold_edits(store["table"], delta, store["next_label"])
+        store["version"] = next_version()
+        st.session_state.pop(key, None)
+
+    scenario = current_scenario(base, source, store, values, lang, messages)
+    dirty = st.session_state.setdefault("dirty", set())
+    if scenario is not None and scenario == base and store["table"].equals(state.loan_table(base)):
+        dirty.discard(source)
+    else:
+        dirty.add(source)
     if scenario is not None:
         st.session_state[f"last_good::{source}"] = scenario
-    scenario = st.session_state.get(f"last_good::{source}")
+    else:
+        scenario = st.session_state.get(f"last_good::{source}")
+        st.session_state["show_loans"] = True  # the table with the problem stays in view
+    with messages:
+        ask_before_switching(lang, scenario, title)
     if scenario is None:
+        with body:
+            loans_box()
         return
-    with top:
-        headline(scenario, lang)
-    with body:
-        view = st.segmented_control(t("view", lang), VIEWS, format_func=lambda v: t(f"view_{v}", lang),
-                                    default="plan", required=True, key="view")
-        {"plan": plan_view, "compare": compare_view, "negotiate": negotiate_view, "export": export_view}[view](scenario, lang)
+    try:
+        if view != "plan":  # the Plan view has it in its card
+            with messages:
+                st.markdown(f"**{headline(scenario, lang)}**")
+        with placeholder.container():
+            if view == "plan":
+                plan_view(scenario, lang, loans_box)
+            elif view == "compare":
+                compare_view(scenario, lang, loans_box)
+            elif view == "negotiate":
+                negotiate_view(scenario, lang, loans_box, title)
+            else:
+                export_view(scenario, lang, loans_box, title)
+    except engine.Superseded:
+        st.stop()  # a newer run of this session has the page
+    st.session_state["runs_done"] = st.session_state.get("runs_done", 0) + 1
+    st.html(f'<span id="run-done" data-run="{st.session_state["runs_done"]}" hidden></span>')
 
 
 main()
+

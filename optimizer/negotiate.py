@@ -356,6 +356,13 @@ def break_even(terms: PlanTerms, i: int, by: int, baseline: PlanResult, precisio
     return math.floor(lo * 100) / 100
 
 
+def private_limit(terms: PlanTerms, i: int, by: int, baseline: PlanResult) -> float | None:
+    """The borrower's own limit for a lump sum to lender ``i`` by month ``by``: the break-even,
+    never more than the plan would pay this lender anyway (paid + still owed at the end)."""
+    be = break_even(terms, i, by, baseline)
+    return None if be is None else min(be, math.floor(lender_claim(baseline, i) * 100) / 100)
+
+
 def _same_terms(a: PlanTerms, b: PlanTerms) -> bool:
     def same(x, y) -> bool:
         if isinstance(x, np.ndarray) or isinstance(y, np.ndarray):
@@ -414,9 +421,7 @@ def negotiation_targets(
             offer_amount=offer.amount if offer else None,
             offer_by=f"{offer.by:%Y-%m}" if offer else None,
             take_offer=(i in settled) if offer else None,
-            # Never more than the plan would pay this lender anyway (paid + still owed at the end).
-            break_even=(None if (be := break_even(terms, i, by, baseline) if with_break_even else None) is None
-                        else min(be, math.floor(lender_claim(baseline, i) * 100) / 100)),
+            break_even=private_limit(terms, i, by, baseline) if with_break_even else None,
             break_even_by=terms.months[by - 1],
             affordable_by=max(0.0, float(terms.cash0 + terms.net[:by].sum())),
             improvement=base_cost - alone.ledger.weighted_cost,

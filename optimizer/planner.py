@@ -12,7 +12,7 @@ import numpy as np
 import pandas as pd
 
 from .heuristics import POLICIES, STRATEGIES
-from .ledger import replay
+from .ledger import Ledger, replay
 from .scenario import Scenario
 from .solve import PlanResult, PlanStatus, Replanner, optimal_plan, short_months
 from .terms import ENFORCEMENT, REPORTED, RISK_CLASSES, STAGES, SUED, PlanTerms, plan_terms
@@ -59,17 +59,22 @@ class PlanSummary(NamedTuple):
     triggers: dict[str, dict[str, str | None]]  # by loan: month each stage is first reached (see triggers)
 
 
+def risk_membership(ledger: Ledger) -> dict[str, np.ndarray]:
+    """(n, T) bool per risk class, plan months 1..T: a loan sued under the plan counts as sued
+    from then on (the comparison and the dashboard's charts count by it)."""
+    stages = ledger.stages[:, :, 1:]
+    return {
+        "lawsuit": stages[:, SUED] | stages[:, ENFORCEMENT],
+        "credit": stages[:, REPORTED],
+        "collection": np.repeat(ledger.terms.collection[:, None], ledger.terms.horizon, axis=1),
+    }
+
+
 def summarize(result: PlanResult) -> PlanSummary:
     ledger = result.ledger
     terms = ledger.terms
     overdue = ledger.overdue[:, 1:]
-    stages = ledger.stages[:, :, 1:]
-    # Risk classes month by month: a loan sued under the plan counts as sued from then on.
-    member = {
-        "lawsuit": stages[:, SUED] | stages[:, ENFORCEMENT],
-        "credit": stages[:, REPORTED],
-        "collection": np.repeat(terms.collection[:, None], terms.horizon, axis=1),
-    }
+    member = risk_membership(ledger)
     by_class = {cls: float((overdue * member[cls]).sum()) for cls in RISK_CLASSES}
     by_class["all"] = float(overdue.sum())
     free = ledger.debt_free_month

@@ -3,6 +3,8 @@
 Every amount in a script is formatted by :func:`yuan` from the same :class:`LoanTarget` the table
 is made from, so the two cannot disagree. The break-even settlement amount is the borrower's own
 limit and is marked as such: a script never tells the lender the most the borrower would pay.
+:func:`script_for_lender` keeps only the lines meant to be said to the lender (what the dashboard
+lets a borrower copy); :func:`notes_for_borrower` gives the rest, the limit among them.
 """
 
 from __future__ import annotations
@@ -48,13 +50,46 @@ def nothing_to_ask(targets: Targets, t: LoanTarget) -> bool:
             and not ledger.overdue[t.index].any())
 
 
+# The steps a borrower says to the lender, and the notes for the borrower alone (preparing the
+# call, advice on an offer, the private limit, evidence, court procedure). Every step is one or
+# the other (a test checks it, so a new step must be placed).
+SAID_TO_LENDER = frozenset({
+    "intro", "hardship", "breakdown", "early_acceleration", "penalty_above_cap", "dispute", "rate_above_cap",
+    "installments", "waiver", "collection_rules", "confirm",
+})
+NOTES_FOR_BORROWER = frozenset({
+    "prepare", "no_new_borrowing", "offer", "limit", "evidence", "court", "card_good_faith", "keep_records", "no_call",
+})
+
+
 def script(targets: Targets, t: LoanTarget, lang: Lang = "zh") -> str:
     """The call script for one lender: the steps are decided once, the wording is per language."""
-    words = _WORDS[lang]
     if nothing_to_ask(targets, t):
+        words = _WORDS[lang]
         return "\n".join([words["title"](t=t), words["no_call"]()])
+    return _render(_steps(targets, t), lang)
+
+
+def script_for_lender(targets: Targets, t: LoanTarget, lang: Lang = "zh") -> str:
+    """Only what may be said to the lender (for copying or pasting into a chat with them): never
+    the borrower's own limit or the plan's advice about an offer; empty when there is no call."""
+    if nothing_to_ask(targets, t):
+        return ""
+    return _render([s for s in _steps(targets, t) if s[0] in SAID_TO_LENDER], lang)
+
+
+def notes_for_borrower(targets: Targets, t: LoanTarget, lang: Lang = "zh") -> list[str]:
+    """The script's notes meant for the borrower alone, one per line (the limit among them)."""
+    if nothing_to_ask(targets, t):
+        return [_WORDS[lang]["no_call"]()]
+    return [_WORDS[lang][key](**fields).strip().removeprefix("# ")
+            for key, fields in _steps(targets, t) if key in NOTES_FOR_BORROWER]
+
+
+def _render(steps: list[tuple[str, dict]], lang: Lang) -> str:
+    words = _WORDS[lang]
     lines, step = [], 0
-    for key, fields in _steps(targets, t):
+    for key, fields in steps:
         line = words[key](**fields)
         if line.startswith("# "):
             step += 1
