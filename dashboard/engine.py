@@ -34,6 +34,10 @@ from optimizer.negotiate import Targets, negotiation_targets, private_limit
 from optimizer.planner import NEGOTIATED, summarize
 from optimizer.solve import Replanner
 
+# Seconds the optimizer may search per rerun: a slider move must not wait for a proof. The plan
+# says when it is not proven optimal (its gap); the CLI's default is longer.
+TIME_LIMIT = 3.0
+
 
 class Superseded(Exception):
     """A newer run of this session has started; this run's results would never be shown."""
@@ -102,7 +106,8 @@ def _call(fn, *args):
 
 @st.cache_data(max_entries=128, show_spinner=False)
 def _optimal(scenario_json: str, _replanner: Replanner) -> PlanResult:
-    return make_plan(Scenario.model_validate_json(scenario_json), "optimal", replanner=_replanner)
+    return make_plan(Scenario.model_validate_json(scenario_json), "optimal", replanner=_replanner,
+                     time_limit=TIME_LIMIT)
 
 
 @st.cache_data(max_entries=64, show_spinner=False)
@@ -112,7 +117,8 @@ def _targets(scenario_json: str, _replanner: Replanner) -> Targets:
 
 @st.cache_data(max_entries=64, show_spinner=False)
 def _rules_of_thumb(scenario_json: str, _replanner: Replanner) -> Comparison:
-    return compare(Scenario.model_validate_json(scenario_json), strategies=ALL_STRATEGIES, replanner=_replanner)
+    return compare(Scenario.model_validate_json(scenario_json), strategies=ALL_STRATEGIES, replanner=_replanner,
+                   time_limit=TIME_LIMIT)
 
 
 @st.cache_data(max_entries=256, show_spinner=False)

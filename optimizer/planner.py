@@ -169,9 +169,10 @@ class Comparison(NamedTuple):
 
 def compare(
     scenario: Scenario, strategies: tuple[str, ...] = (*ALL_STRATEGIES, NEGOTIATED), replanner: Replanner | None = None,
+    time_limit: float | None = None,
 ) -> Comparison:
     terms = plan_terms(scenario)
     # The negotiated plan solves the baseline again: a shared replanner makes that a warm start.
     replanner = replanner or Replanner()
-    results = {s: make_plan(scenario, s, terms, replanner) for s in strategies}
+    results = {s: make_plan(scenario, s, terms, replanner, time_limit=time_limit) for s in strategies}
     return Comparison(results, {s: summarize(r) for s, r in results.items()})
