@@ -85,25 +85,10 @@ DEFAULT_ESCALATION = {
 }
 
 
-def court_fee(claim: float) -> float:
-    """Case acceptance fee (案件受理费) for a money claim, halved for the simplified procedure
-    (简易程序) that small loan cases use: 诉讼费用交纳办法 Arts. 13(1) and 16 (law, high).
-    Borne by the losing party, so a lawsuit the borrower loses adds it to the debt."""
-    bands = ((10_000, 0.0), (100_000, 0.025), (200_000, 0.02), (500_000, 0.015), (1_000_000, 0.01),
-             (2_000_000, 0.009), (5_000_000, 0.008), (10_000_000, 0.007), (20_000_000, 0.006), (math.inf, 0.005))
-    fee, lower = 50.0, 0.0
-    for upper, rate in bands:
-        if claim > lower:
-            fee += (min(claim, upper) - lower) * rate
-        lower = upper
-    return fee / 2
-
-
-def enforcement_fee(claim: float) -> float:
-    """Enforcement application fee (申请执行费): 诉讼费用交纳办法 Art. 14(1) (law, high); borne by
-    the debtor (Art. 38)."""
-    bands = ((10_000, 0.0), (500_000, 0.015), (5_000_000, 0.01), (10_000_000, 0.005), (math.inf, 0.001))
-    fee, lower = 50.0, 0.0
+def _banded(claim: float, bands: tuple[tuple[float, float], ...], base: float = 50.0) -> float:
+    """A fee of ``base`` up to the first band's top, plus each band's rate on the part of the claim
+    inside it (the tables of 诉讼费用交纳办法)."""
+    fee, lower = base, 0.0
     for upper, rate in bands:
         if claim > lower:
             fee += (min(claim, upper) - lower) * rate
@@ -111,17 +96,16 @@ def enforcement_fee(claim: float) -> float:
     return fee
 
 
-def rate_on(table: tuple[DatedRate, ...], day: dt.date) -> float:
-    """The rate in force on ``day``; before the first entry, the first entry's rate.
+def court_fee(claim: float) -> float:
+    """Case acceptance fee (案件受理费) for a money claim, halved for the simplified procedure
+    (简易程序) that small loan cases use: 诉讼费用交纳办法 Arts. 13(1) and 16 (law, high).
+    Borne by the losing party, so a lawsuit the borrower loses adds it to the debt."""
+    return _banded(claim, ((10_000, 0.0), (100_000, 0.025), (200_000, 0.02), (500_000, 0.015), (1_000_000, 0.01),
+                           (2_000_000, 0.009), (5_000_000, 0.008), (10_000_000, 0.007), (20_000_000, 0.006),
+                           (math.inf, 0.005))) / 2
 
-    Contracts signed before the 2019 LPR reform have no LPR of their own; the earliest fixing
-    is the closest published figure, and the product says so where it shows a private cap.
-    """
-    ordered = sorted(table)
-    current = ordered[0].rate
-    for entry in ordered:
-        if entry.since <= day:
-            current = entry.rate
-        else:
-            break
-    return current
+
+def enforcement_fee(claim: float) -> float:
+    """Enforcement application fee (申请执行费): 诉讼费用交纳办法 Art. 14(1) (law, high); borne by
+    the debtor (Art. 38)."""
+    return _banded(claim, ((10_000, 0.0), (500_000, 0.015), (5_000_000, 0.01), (10_000_000, 0.005), (math.inf, 0.001)))

@@ -266,7 +266,7 @@ class Weights(_Frozen):
     missed_installment: float = Field(
         0.25, ge=0, le=100,
         description="a month behind on an installment costs this share of the installment (late fees, calls, the "
-                    "risk of an early report); above the lawsuit weight, so a loan that can be kept current is",
+                    "risk of an early report); above the lawsuit weight, so a loan that can be kept current is kept current",
     )
     new_record_months: float = Field(
         12, ge=0, le=120,
