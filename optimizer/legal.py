@@ -109,3 +109,19 @@ def enforcement_fee(claim: float) -> float:
     """Enforcement application fee (申请执行费): 诉讼费用交纳办法 Art. 14(1) (law, high); borne by
     the debtor (Art. 38)."""
     return _banded(claim, ((10_000, 0.0), (500_000, 0.015), (5_000_000, 0.01), (10_000_000, 0.005), (math.inf, 0.001)))
+
+
+def rate_on(table: tuple[DatedRate, ...], day: dt.date) -> float:
+    """The rate in force on ``day``; before the first entry, the first entry's rate.
+
+    Contracts signed before the 2019 LPR reform have no LPR of their own; the earliest fixing
+    is the closest published figure, and the product says so where it shows a private cap.
+    """
+    ordered = sorted(table)
+    current = ordered[0].rate
+    for entry in ordered:
+        if entry.since <= day:
+            current = entry.rate
+        else:
+            break
+    return current
