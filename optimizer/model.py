@@ -293,7 +293,7 @@ def balance_rows(terms: PlanTerms, layout: Layout, esc: Escalation) -> Block:
         cols.append(np.array([column]))
         vals.append(np.array([rhs[loan * T]]))
     # A stage reached at the end of month t−1 adds its fee in month t: −fee·(stage[t−1] − stage[t−2]).
-    for loan, stage in zip(*np.nonzero(esc.free & (terms.stage_fee > 0))):
+    for loan, stage in zip(*np.nonzero(esc.free & (terms.stage_fee > 0) & (T > 1))):
         fee = terms.stage_fee[loan, stage]
         months = np.arange(1, T)  # 0-based month index m ≥ 1 of the balance row
         rows += [loan * T + months, loan * T + months[1:]]
