@@ -24,6 +24,7 @@ from optimizer.planner import BEFORE_PLAN, credit_records, new_triggers, trigger
 from optimizer.scripts import notes_for_borrower, script_for_lender
 
 VIEWS = ("plan", "compare", "negotiate", "export")
+COST_PARTS = ("lawsuit", "credit", "collection", "records", "missed", "other")  # harms, as state.cost_parts names them
 
 
 # ---- the case and what the user changed ------------------------------------------------------------
@@ -348,14 +349,16 @@ def compare_view(scenario: Scenario, lang: str, loans_box) -> None:
             t("total_paid", lang): state.money(s.total_paid),
             t("interest_penalty", lang): state.money(s.interest + s.penalty),
             t("left", lang): state.money(s.left_at_horizon),
-            **{t(f"part_{k}", lang): state.money(p[k]) for k in ("lawsuit", "credit", "collection", "records", "missed", "other")},
+            **{t(f"short_{k}", lang): state.money(p[k]) for k in COST_PARTS},
             t("weighted_cost", lang): state.money(s.weighted_cost),
             t("gain", lang): state.money(s.weighted_cost - best.weighted_cost),
         })
     frame = pd.DataFrame(rows)
-    empty = [t(f"part_{k}", lang) for k in ("collection", "records", "missed", "other") if not frame[t(f"part_{k}", lang)].any()]
-    frame = frame.drop(columns=empty)  # a part no plan has (no abusive collection in the case, say)
-    number_table(frame, plan_col, text=(t("debt_free", lang),))
+    # Columns no plan has anything in (nothing left at the end, no abusive collection in the case)
+    # are left out, so every column fits a desktop screen; each header explains itself on hover.
+    empty = [c for c in [t("left", lang), *(t(f"short_{k}", lang) for k in COST_PARTS)] if not frame[c].any()]
+    helps = {t(f"short_{k}", lang): t(f"part_{k}", lang) for k in COST_PARTS}
+    number_table(frame.drop(columns=empty), plan_col, text=(t("debt_free", lang),), helps=helps)
     st.caption(t("compare_note", lang))
 
 
@@ -385,18 +388,18 @@ def targets_frames(tg, lang: str) -> tuple[pd.DataFrame, pd.DataFrame]:
     return pd.DataFrame(asks), pd.DataFrame(basis)
 
 
-def number_table(frame: pd.DataFrame, pinned: str, percent=(), counts=(), text=()) -> None:
+def number_table(frame: pd.DataFrame, pinned: str, percent=(), counts=(), text=(), helps=None) -> None:
     """Numbers as numbers, so they sort as numbers (percent, whole counts, else yuan); the
     ``pinned`` column stays in view when the table scrolls sideways; empty cells blank; every row
     shown."""
-    config = {}
+    config, helps = {}, helps or {}
     for c in frame.columns:
         if c in percent:
-            config[c] = st.column_config.NumberColumn(c, format="%.2f%%")
+            config[c] = st.column_config.NumberColumn(c, format="%.2f%%", help=helps.get(c))
         elif c in counts:
-            config[c] = st.column_config.NumberColumn(c, format="%d")
+            config[c] = st.column_config.NumberColumn(c, format="%d", help=helps.get(c))
         elif c not in text and c != pinned:
-            config[c] = st.column_config.NumberColumn(c, format="¥%,.2f")
+            config[c] = st.column_config.NumberColumn(c, format="¥%,.2f", help=helps.get(c))
     config[pinned] = st.column_config.TextColumn(pinned, pinned=True)
     st.dataframe(frame, hide_index=True, width="stretch", height=35 * (len(frame) + 1) + 3, column_config=config,
                  placeholder="")

@@ -190,6 +190,12 @@ _TEXT: dict[str, tuple[str, str]] = {
                      "Within the time limit the optimizer did not beat “{rule}”; consider that plan."),
     "fewer_stages": ("少{n}次新的上征信、要求全额还款、起诉或强制执行", "{n} fewer new credit reports, accelerations, suits or enforcements"),
     "fewer_yuan_months": ("{cls}的借款逾期金额×月数少{amount}", "{amount} fewer overdue ¥·months on {cls} loans"),
+    "short_lawsuit": ("起诉风险", "Lawsuit"),
+    "short_credit": ("征信风险", "Credit"),
+    "short_collection": ("催收风险", "Collection"),
+    "short_records": ("新记录和诉讼", "New records"),
+    "short_missed": ("拖欠月供", "Months behind"),
+    "short_other": ("其他", "Other"),
     "part_interest": ("利息和罚息", "interest and penalty"),
     "part_lawsuit": ("起诉风险", "lawsuit harm"),
     "part_credit": ("征信风险", "credit-record harm"),
@@ -443,6 +449,8 @@ _CSS = """
 [data-testid="stExpandSidebarButton"]::after { content: "%(inputs)s"; font-size: 0.95rem; margin-left: 0.25rem; white-space: nowrap; color: #1d4e89; }
 [data-testid="stExpandSidebarButton"] { width: auto !important; padding: 0.2rem 0.6rem !important; border: 1px solid #1d4e89 !important; border-radius: 0.5rem; }
 [data-testid="stExpandSidebarButton"] [data-testid="stIconMaterial"] { color: #1d4e89 !important; }
+/* On a phone the title takes two lines at most. */
+@media (max-width: 640px) { h2 { font-size: 1.55rem !important; } h3 { font-size: 1.3rem !important; } }
 /* Less empty space above the title. */
 [data-testid="stMainBlockContainer"] { padding-top: 3.5rem; }
 /* Table toolbars never cover the heading above them. */

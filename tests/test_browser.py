@@ -31,8 +31,13 @@ CONTRAST_JS = """
     const p = m[1].split(',').map(Number); return [p[0], p[1], p[2], p.length > 3 ? p[3] : 1]; };
   const lum = ([r, g, b]) => { const f = (v) => { v /= 255; return v <= 0.03928 ? v / 12.92 : ((v + 0.055) / 1.055) ** 2.4; };
     return 0.2126 * f(r) + 0.7152 * f(g) + 0.0722 * f(b); };
-  const background = (el) => { for (let e = el; e; e = e.parentElement) { const c = parse(getComputedStyle(e).backgroundColor);
-    if (c && c[3] > 0.5) return c; } return [255, 255, 255, 1]; };
+  // The nearest ancestor painted behind the text: one whose box holds the text's middle (a slider's
+  // value floats above its thumb, outside it).
+  const background = (el) => { const r = el.getBoundingClientRect(); const x = r.x + r.width / 2, y = r.y + r.height / 2;
+    for (let e = el; e; e = e.parentElement) { const b = e.getBoundingClientRect();
+      if (x < b.left || x > b.right || y < b.top || y > b.bottom) continue;
+      const c = parse(getComputedStyle(e).backgroundColor); if (c && c[3] > 0.5) return c; }
+    return [255, 255, 255, 1]; };
   const bad = [];
   for (const el of document.querySelectorAll('body *')) {
     const own = [...el.childNodes].filter((n) => n.nodeType === 3 && n.textContent.trim()).map((n) => n.textContent.trim()).join(' ');
@@ -88,6 +93,13 @@ def click_and_settle(page, locator) -> None:
     settle(page, before)
 
 
+def choose(page, name: str) -> None:
+    """Pick a language or a view (a segmented control's option), unless it is picked already."""
+    option = page.get_by_role("radio", name=name, exact=True)
+    if option.get_attribute("aria-checked") != "true":
+        click_and_settle(page, option)
+
+
 def headline(page) -> str:
     return page.get_by_text(re.compile(r"(还清全部债务|Debt-free in|无法还清|Not debt-free)")).first.inner_text()
 
@@ -112,9 +124,9 @@ def test_every_view_in_both_languages_on_desktop_and_phone(server, browser):
         assert "还清" in headline(page)
         for lang in ("zh", "en"):
             if lang == "en":
-                click_and_settle(page, page.get_by_role("radio", name="English"))
+                choose(page, "English")
             for k, view in enumerate(VIEW_NAMES[lang]):
-                click_and_settle(page, page.get_by_role("radio", name=view, exact=True))
+                choose(page, view)
                 page.wait_for_timeout(500)
                 screenshot(page, SHOTS / f"{width}-{lang}-{k + 1}-{VIEW_NAMES['en'][k].lower()}.png", width, height)
                 where = f"{width} px, {lang}, {view}"
@@ -191,13 +203,11 @@ def test_an_edited_principal_survives_language_and_view_switches(server, browser
     edited = headline(page)
     assert edited != before
 
-    click_and_settle(page, page.get_by_role("radio", name="English"))
-    click_and_settle(page, page.get_by_role("radio", name="Compare", exact=True))
-    click_and_settle(page, page.get_by_role("radio", name="Plan", exact=True))
-    click_and_settle(page, page.get_by_role("radio", name="中文"))
+    for name in ("English", "Compare", "Plan", "中文"):
+        choose(page, name)
     assert headline(page) == edited
 
-    click_and_settle(page, page.get_by_role("radio", name="导出", exact=True))
+    choose(page, "导出")
     with page.expect_download() as download:
         page.get_by_role("button", name="下载当前案例（TOML）").click()
     saved = tomllib.loads(download.value.path().read_text(encoding="utf-8"))
