@@ -16,7 +16,7 @@ import streamlit as st
 
 from dashboard import charts, engine, state
 from dashboard.i18n import (
-    CSV_HEADERS, LANG_NAMES, LANGS, STYLE, error_text, month_name, months_in_words, problem_text, t, yuan, yuan0,
+    CSV_HEADERS, CSV_VALUES, LANG_NAMES, LANGS, STYLE, error_text, month_name, months_in_words, problem_text, t, yuan, yuan0,
 )
 from optimizer import DebtplanError, Scenario, load_scenario, scenario_from_bytes, summarize
 from optimizer.export import plan_table
@@ -24,6 +24,7 @@ from optimizer.planner import BEFORE_PLAN, credit_records, new_triggers, trigger
 from optimizer.scripts import notes_for_borrower, script_for_lender
 
 VIEWS = ("plan", "compare", "negotiate", "export")
+COST_PARTS = ("lawsuit", "credit", "collection", "records", "missed", "other")  # harms, as state.cost_parts names them
 
 
 # ---- the case and what the user changed ------------------------------------------------------------
@@ -246,6 +247,8 @@ def this_month_card(scenario: Scenario, lang: str):
                         f"{t('pay', lang, amount=yuan(line.pay))} · {why}{warn}")
         st.markdown("\n".join(rows))
         call_slot = st.container()
+        if result.gap > 1e-6:
+            st.caption(t("gap_note", lang, gap=f"{result.gap:.2%}"))
         if result.extra_monthly:
             st.warning(t("extra_needed", lang, extra=yuan0(result.extra_monthly)))
     return headline_slot, call_slot
@@ -319,9 +322,16 @@ def compare_view(scenario: Scenario, lang: str, loans_box) -> None:
     st.markdown(t("weighted_cost_means", lang, lawsuit=yuan(w.lawsuit), credit=yuan(w.credit), collection=yuan(w.collection),
                   interest=f"{w.interest:g}"))
     best = comp.summaries["optimal"]
+    if comp.results["optimal"].gap > 1e-6:
+        st.warning(t("gap_note", lang, gap=f"{comp.results['optimal'].gap:.2%}"))
+    cheaper = [n for n, x in comp.summaries.items() if n not in ("optimal", "negotiated") and x.weighted_cost < best.weighted_cost - 0.5]
+    if cheaper:
+        st.warning(t("rule_cheaper", lang, rule=t(f"strategy_{cheaper[0]}", lang)))
     why = state.tradeoff(comp)
     if why is not None:
         bought = [t("fewer_months", lang, months=m, cls=t(f"class_{c}", lang)) for c, m in why.months_fewer.items()]
+        if why.stages_fewer:
+            bought.append(t("fewer_stages", lang, n=why.stages_fewer))
         if not bought:
             bought = [t("fewer_yuan_months", lang, amount=f"{v:,.0f}", cls=t(f"class_{c}", lang)) for c, v in why.yuan_months_fewer.items()]
         if bought:
@@ -339,14 +349,16 @@ def compare_view(scenario: Scenario, lang: str, loans_box) -> None:
             t("total_paid", lang): state.money(s.total_paid),
             t("interest_penalty", lang): state.money(s.interest + s.penalty),
             t("left", lang): state.money(s.left_at_horizon),
-            **{t(f"part_{k}", lang): state.money(p[k]) for k in ("lawsuit", "credit", "collection", "records", "missed", "other")},
+            **{t(f"short_{k}", lang): state.money(p[k]) for k in COST_PARTS},
             t("weighted_cost", lang): state.money(s.weighted_cost),
             t("gain", lang): state.money(s.weighted_cost - best.weighted_cost),
         })
     frame = pd.DataFrame(rows)
-    empty = [t(f"part_{k}", lang) for k in ("collection", "records", "missed", "other") if not frame[t(f"part_{k}", lang)].any()]
-    frame = frame.drop(columns=empty)  # a part no plan has (no abusive collection in the case, say)
-    number_table(frame, plan_col, text=(t("debt_free", lang),))
+    # Columns no plan has anything in (nothing left at the end, no abusive collection in the case)
+    # are left out, so every column fits a desktop screen; each header explains itself on hover.
+    empty = [c for c in [t("left", lang), *(t(f"short_{k}", lang) for k in COST_PARTS)] if not frame[c].any()]
+    helps = {t(f"short_{k}", lang): t(f"part_{k}", lang) for k in COST_PARTS}
+    number_table(frame.drop(columns=empty), plan_col, text=(t("debt_free", lang),), helps=helps)
     st.caption(t("compare_note", lang))
 
 
@@ -376,18 +388,18 @@ def targets_frames(tg, lang: str) -> tuple[pd.DataFrame, pd.DataFrame]:
     return pd.DataFrame(asks), pd.DataFrame(basis)
 
 
-def number_table(frame: pd.DataFrame, pinned: str, percent=(), counts=(), text=()) -> None:
+def number_table(frame: pd.DataFrame, pinned: str, percent=(), counts=(), text=(), helps=None) -> None:
     """Numbers as numbers, so they sort as numbers (percent, whole counts, else yuan); the
     ``pinned`` column stays in view when the table scrolls sideways; empty cells blank; every row
     shown."""
-    config = {}
+    config, helps = {}, helps or {}
     for c in frame.columns:
         if c in percent:
-            config[c] = st.column_config.NumberColumn(c, format="%.2f%%")
+            config[c] = st.column_config.NumberColumn(c, format="%.2f%%", help=helps.get(c))
         elif c in counts:
-            config[c] = st.column_config.NumberColumn(c, format="%d")
+            config[c] = st.column_config.NumberColumn(c, format="%d", help=helps.get(c))
         elif c not in text and c != pinned:
-            config[c] = st.column_config.NumberColumn(c, format="¥%,.2f")
+            config[c] = st.column_config.NumberColumn(c, format="¥%,.2f", help=helps.get(c))
     config[pinned] = st.column_config.TextColumn(pinned, pinned=True)
     st.dataframe(frame, hide_index=True, width="stretch", height=35 * (len(frame) + 1) + 3, column_config=config,
                  placeholder="")
@@ -425,9 +437,14 @@ def negotiate_view(scenario: Scenario, lang: str, loans_box, title: str) -> None
     download_targets_and_scripts(scenario, tg, lang, title, "neg")
 
 
+def csv_words(lang: str):
+    """Chinese headers and words in the CSV files, when asked for (English stays the default)."""
+    return (CSV_HEADERS[lang], CSV_VALUES[lang]) if st.session_state.get("zh_headers") and lang == "zh" else None
+
+
 def download_targets_and_scripts(scenario: Scenario, tg, lang: str, title: str, where: str) -> None:
     sj = scenario.model_dump_json()
-    headers = CSV_HEADERS[lang] if st.session_state.get("zh_headers") and lang == "zh" else None
+    headers = csv_words(lang)
     a, b = st.columns(2)
     a.download_button(t("download_targets", lang), lambda: state.csv_bytes(engine.targets_with_limits(sj).table(), headers),
                       state.file_name(title, t("file_targets", lang), "csv"), "text/csv", key=f"dl_targets_{where}",
@@ -443,7 +460,7 @@ def export_view(scenario: Scenario, lang: str, loans_box, title: str) -> None:
     st.caption(t("export_note", lang))
     if lang == "zh":
         st.checkbox(t("zh_headers", lang), key="zh_headers", help=t("zh_headers_help", lang))
-    headers = CSV_HEADERS[lang] if st.session_state.get("zh_headers") and lang == "zh" else None
+    headers = csv_words(lang)
     plan_csv = state.csv_bytes(plan_table("optimal", engine.optimal(sj).ledger), headers)
     compare_csv = state.csv_bytes(engine.comparison(sj).table(), headers)
     scenario_toml = state.to_toml(scenario)
@@ -534,8 +551,10 @@ def main() -> None:
                 export_view(scenario, lang, loans_box, title)
     except engine.Superseded:
         st.stop()  # a newer run of this session has the page
+    # The page's last element: which run finished, and on what income (bench/browser.py and the
+    # browser tests wait for it; hidden from view and from screen readers).
     st.session_state["runs_done"] = st.session_state.get("runs_done", 0) + 1
-    st.html(f'<span id="run-done" data-run="{st.session_state["runs_done"]}" hidden></span>')
+    st.html(f'<span id="run-done" data-run="{st.session_state["runs_done"]}" data-income="{values["income"]:.2f}" hidden></span>')
 
 
 main()

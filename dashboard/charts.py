@@ -39,7 +39,8 @@ def _layout(fig: go.Figure, lang: str, months: int | None = None, height: int = 
         template=_EMPTY, plot_bgcolor="white", paper_bgcolor="white", height=height, margin=dict(l=8, r=8, t=8, b=8),
         font=dict(color=TEXT, size=13), hoverlabel=dict(font_size=13),
         legend=dict(orientation="h", y=-0.18, x=0, font=dict(color=TEXT)),
-        yaxis=dict(tickprefix="¥", tickformat=",.0f", tickfont=dict(color=TEXT), gridcolor="#e3e5ea"),
+        yaxis=dict(tickprefix="¥", tickformat=",.0f", tickfont=dict(color=TEXT), gridcolor="#e3e5ea", automargin=True),
+        xaxis=dict(automargin=True),
     )
     if months is not None:
         step = 1 if months <= 12 else 2 if months <= 24 else 3 if months <= 48 else 6

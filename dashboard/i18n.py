@@ -184,7 +184,18 @@ _TEXT: dict[str, tuple[str, str]] = {
     "why_pays_more_other": ("最优方案比雪崩法多付{extra}，换来更少的逾期风险和期末欠款。",
                             "The optimal plan pays {extra} more than avalanche for less overdue risk and less owed at the end."),
     "fewer_months": ("{cls}的借款少逾期{months}个月", "{months} fewer months overdue on {cls} loans"),
+    "gap_note": ("这个计划是在计算时限内找到的，还没有证明是最优：总代价最多比最优高{gap}。",
+                 "This plan was found within the time limit and is not proven best: its total cost is at most {gap} above the best."),
+    "rule_cheaper": ("这次计算没有在时限内找到比「{rule}」更好的方案，可以参考它。",
+                     "Within the time limit the optimizer did not beat “{rule}”; consider that plan."),
+    "fewer_stages": ("少{n}次新的上征信、要求全额还款、起诉或强制执行", "{n} fewer new credit reports, accelerations, suits or enforcements"),
     "fewer_yuan_months": ("{cls}的借款逾期金额×月数少{amount}", "{amount} fewer overdue ¥·months on {cls} loans"),
+    "short_lawsuit": ("起诉风险", "Lawsuit"),
+    "short_credit": ("征信风险", "Credit"),
+    "short_collection": ("催收风险", "Collection"),
+    "short_records": ("新记录和诉讼", "New records"),
+    "short_missed": ("拖欠月供", "Months behind"),
+    "short_other": ("其他", "Other"),
     "part_interest": ("利息和罚息", "interest and penalty"),
     "part_lawsuit": ("起诉风险", "lawsuit harm"),
     "part_credit": ("征信风险", "credit-record harm"),
@@ -405,7 +416,17 @@ CSV_HEADERS: dict[str, dict[str, str]] = {
         "ask_months": "协商分期期数", "ask_monthly": "协商分期月供", "ask_principal": "协商分期本金", "ask_rate": "协商分期利率",
         "penalty_waiver": "请求减免罚息", "offer_amount": "对方报价", "offer_by": "报价期限", "take_offer": "是否接受报价",
         "break_even_amount": "一次性结清上限（底线）", "break_even_by": "结清期限", "improvement": "同意后的改善",
-        "concession": "对方让出",
+        "concession": "对方让出", "contest_acceleration": "对加速到期有异议", "penalty_above_cap": "罚息超过法定上限",
+        "reported[": "上征信[", "accelerated[": "要求一次性还清[", "sued[": "起诉[", "enforcement[": "强制执行[",
+    },
+}
+# Words inside the CSV files, with the Chinese headers.
+CSV_VALUES: dict[str, dict[str, str]] = {
+    "en": {},
+    "zh": {
+        "optimal": "最优方案", "avalanche": "先还高利率（雪崩法）", "snowball": "先还小额（雪球法）", "priority": "按风险顺序",
+        "pro-rata": "按余额比例", "minimum": "只还最低", "negotiated": "协商成功后", "before the plan": "计划开始前已发生",
+        "not within horizon": "期限内未还清", "cleared": "还清", "cannot be cleared within the horizon": "期限内无法还清",
     },
 }
 
@@ -428,6 +449,8 @@ _CSS = """
 [data-testid="stExpandSidebarButton"]::after { content: "%(inputs)s"; font-size: 0.95rem; margin-left: 0.25rem; white-space: nowrap; color: #1d4e89; }
 [data-testid="stExpandSidebarButton"] { width: auto !important; padding: 0.2rem 0.6rem !important; border: 1px solid #1d4e89 !important; border-radius: 0.5rem; }
 [data-testid="stExpandSidebarButton"] [data-testid="stIconMaterial"] { color: #1d4e89 !important; }
+/* On a phone the title takes two lines at most. */
+@media (max-width: 640px) { h2 { font-size: 1.55rem !important; } h3 { font-size: 1.3rem !important; } }
 /* Less empty space above the title. */
 [data-testid="stMainBlockContainer"] { padding-top: 3.5rem; }
 /* Table toolbars never cover the heading above them. */

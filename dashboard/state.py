@@ -25,7 +25,7 @@ import tomli_w
 
 from optimizer import Comparison, Ledger, Scenario, export, scenario_from_dict
 from optimizer.scripts import script_for_lender
-from optimizer.planner import risk_membership
+from optimizer.planner import BEFORE_PLAN, risk_membership
 from optimizer.terms import ENFORCEMENT, REPORTED, RISK_CLASSES, SUED
 
 from .i18n import months_in_words, t
@@ -370,12 +370,15 @@ class Tradeoff(NamedTuple):
     extra_paid: float
     months_fewer: dict[str, int]  # risk class -> months overdue saved, summed over its loans (> 0 only)
     yuan_months_fewer: dict[str, float]  # risk class -> overdue yuan-months saved (> 0 only)
+    stages_fewer: int = 0  # new reports, accelerations, suits and enforcements avoided
 
 
 def tradeoff(comparison: Comparison, other: str = "avalanche") -> Tradeoff | None:
     """What the optimal plan buys by paying more than ``other``; None when it does not pay more."""
     best, rival = comparison.summaries.get("optimal"), comparison.summaries.get(other)
     if best is None or rival is None or best.total_paid <= rival.total_paid + 0.5:
+        return None
+    if best.weighted_cost > rival.weighted_cost:  # a time-limited solve that did not beat it: nothing bought
         return None
     months, yuan_months = {}, {}
     behind = {name: comparison.results[name].ledger.overdue[:, 1:] > 0 for name in ("optimal", other)}
@@ -387,7 +390,10 @@ def tradeoff(comparison: Comparison, other: str = "avalanche") -> Tradeoff | Non
         ym = rival.overdue_yuan_months[cls] - best.overdue_yuan_months[cls]
         if ym > 0.5:
             yuan_months[cls] = ym
-    return Tradeoff(best.total_paid - rival.total_paid, months, yuan_months)
+    def new_stages(summary) -> int:
+        return sum(m not in (None, BEFORE_PLAN) for stages in summary.triggers.values() for m in stages.values())
+
+    return Tradeoff(best.total_paid - rival.total_paid, months, yuan_months, max(0, new_stages(rival) - new_stages(best)))
 
 
 # ---- files --------------------------------------------------------------------------------------
@@ -399,12 +405,19 @@ def file_name(title: str, kind: str, ext: str, today: dt.date | None = None) -> 
     return f"{safe[:60]}_{kind}_{today.isoformat()}.{ext}"
 
 
-def csv_bytes(frame: pd.DataFrame, headers: dict[str, str] | None = None) -> bytes:
-    """The same bytes the CLI writes (optimizer.export.csv_bytes); ``headers`` renames columns
-    (the CLI's English names stay the default)."""
-    if headers:
-        frame = frame.rename(columns=lambda c: _header(c, headers))
-    return export.csv_bytes(frame)
+def csv_bytes(frame: pd.DataFrame, words: tuple[dict[str, str], dict[str, str]] | None = None) -> bytes:
+    """The same bytes the CLI writes (optimizer.export.csv_bytes); ``words`` (headers, values)
+    puts them in another language (the CLI's English stays the default)."""
+    return export.csv_bytes(localized(frame, *words) if words else frame)
+
+
+def localized(frame: pd.DataFrame, headers: dict[str, str], values: dict[str, str]) -> pd.DataFrame:
+    """``frame`` with its headers and its words (plan names, statuses) in another language."""
+    out = frame.rename(columns=lambda c: _header(c, headers))
+    for col in out.columns:
+        if out[col].dtype == object or pd.api.types.is_string_dtype(out[col]):
+            out[col] = out[col].map(lambda v: values.get(v, v) if isinstance(v, str) else v)
+    return out
 
 
 def _header(column: str, headers: dict[str, str]) -> str:
