@@ -68,6 +68,11 @@ def to_fen(ledger: Ledger) -> Ledger:
         target = np.where(clearing, view.owed, np.minimum(exact[:, t], view.owed))
         agreed = (view.agreed > 0) & (exact[:, t] >= view.agreed - 0.005)  # kept in the exact plan
         target = np.where(agreed, np.maximum(target, view.agreed), target)
+        # An installment that settles the loan is paid to the fen like any clearing payment.
+        settles = agreed & (target >= view.owed - 0.005)
+        clearing = clearing | settles
+        target = np.where(settles, view.owed, target)
+        agreed = agreed & ~settles
         # The reserve for later essentials is the ledger's concern, not the rounding's.
         cap = math.floor((view.available + ledger.terms.reserve[t]) * 100 + 1e-6)
         return _fen_split(target, clearing, max(cap, 0), agreed) / 100
