@@ -163,7 +163,7 @@ def test_fifty_fast_income_moves_on_negotiate_keep_the_server_up_and_show_the_la
     page = guarded_page(browser)
     open_case(page, url, "counsellor-twelve-loans", "negotiate")
     thumb = income_slider(page)
-    start = float(thumb.get_attribute("aria-valuenow"))
+    start = float(thumb.input_value())
     thumb.focus()
     previous = run_count(page)
     for _ in range(50):
@@ -173,7 +173,7 @@ def test_fifty_fast_income_moves_on_negotiate_keep_the_server_up_and_show_the_la
     assert proc.poll() is None, "the dashboard server died"
     assert urllib.request.urlopen(f"{url}/_stcore/health", timeout=5).read() == b"ok"
     final = start + 50 * 100.0
-    assert float(thumb.get_attribute("aria-valuenow")) == final
+    assert float(thumb.input_value()) == final
     page.wait_for_function(f"document.getElementById('run-done').dataset.income === '{final:.2f}'", timeout=600_000)
     page.evaluate(SETTLED_JS, run_count(page) - 1)
     assert page.locator("#run-done").get_attribute("data-income") == f"{final:.2f}"
@@ -234,7 +234,8 @@ def test_a_bad_upload_is_an_error_and_the_rest_stays_and_a_good_one_replaces_the
 
     good = tmp_path / "my-case.toml"
     good.write_text((SCENARIOS / "full-balance-demanded.toml").read_text(encoding="utf-8"), encoding="utf-8")
-    page.locator("[data-testid=stFileUploaderDeleteBtn] button").first.click()
+    click_and_settle(page, page.get_by_test_id("stFileChipDeleteBtn").first)
+    assert page.get_by_role("combobox", name="Case file").count() == 1
     previous = run_count(page)
     page.locator("[data-testid=stFileUploaderDropzoneInput]").set_input_files(good)
     settle(page, previous)
