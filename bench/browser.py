@@ -42,23 +42,30 @@ SCENARIOS = ("counsellor-twelve-loans", "three-overdue-loans")
 VIEWS = {"plan": "Plan", "compare": "Compare", "negotiate": "Negotiate", "export": "Export"}
 TARGET_MEDIAN_MS, TARGET_P90_MS = 300.0, 500.0
 
-# Resolves, once the run a key press started has finished and the page has painted twice since,
-# to the milliseconds from that key press.
-SETTLED_JS = """
-(previous) => new Promise((resolve) => {
-  function tick() {
+def _settled_js(argument: str, done: str) -> str:
+    """A page function that resolves, once ``done`` holds (about the page's run marker) and
+    Streamlit's "running" indicator is gone and the browser has painted twice since, to the
+    milliseconds from the last key press."""
+    return f"""
+({argument}) => new Promise((resolve) => {{
+  function tick() {{
     const marker = document.getElementById("run-done");
-    const run = marker ? Number(marker.dataset.run) : 0;
     const busy = document.querySelector('[data-testid="stStatusWidget"]');
-    if (run > previous && !busy) {
+    if (marker && ({done}) && !busy) {{
       requestAnimationFrame(() => requestAnimationFrame(() => resolve(performance.now() - window.__keyAt)));
-    } else {
+    }} else {{
       requestAnimationFrame(tick);
-    }
-  }
+    }}
+  }}
   tick();
-})
+}})
 """
+
+
+# After one press: a run newer than the one before the press has finished.
+SETTLED_JS = _settled_js("previous", "Number(marker.dataset.run) > previous")
+# After a burst of presses: the run made from the last value (the marker carries its income).
+LAST_VALUE_JS = _settled_js("income", "marker.dataset.income === income")
 KEY_LISTENER_JS = "window.addEventListener('keydown', (e) => { window.__keyAt = e.timeStamp; }, true)"
 
 
@@ -165,15 +172,16 @@ def key_press_times(page, presses: int, pause_s: float = 0.25) -> list[float]:
 
 
 def burst(page, presses: int = 50, interval_s: float = 0.1) -> float:
-    """Presses ``interval_s`` apart (faster than the page reruns); ms from the last to settled."""
+    """Presses ``interval_s`` apart (faster than the page reruns); ms from the last press to the
+    page settled on the last value (the run marker carries the income it was made from)."""
     thumb = income_slider(page)
     thumb.focus()
-    previous = run_count(page)
+    final = float(thumb.input_value()) + 100.0 * presses
     for _ in range(presses - 1):
         page.keyboard.press("ArrowRight")
         time.sleep(interval_s)
     page.keyboard.press("ArrowRight")
-    return float(page.evaluate(SETTLED_JS, previous))
+    return float(page.evaluate(LAST_VALUE_JS, f"{final:.2f}"))
 
 
 def percentile(values: list[float], q: float) -> float:
@@ -219,27 +227,34 @@ def main(argv: list[str] | None = None) -> int:
     say(f"debtplan browser bench: {platform.machine()}, {os.cpu_count()} cores, {presses} presses per view")
     rows = []
     burst_ms = None
-    with serve() as (url, proc), sync_playwright() as pw:
+    # A new server for every view: the engine's results are cached across sessions, and the same
+    # slider values on another view would be cache hits, not what a user waits for.
+    with sync_playwright() as pw:
         browser = launch(pw)
         for scenario in SCENARIOS:
             for view in VIEWS:
-                page = browser.new_page(viewport={"width": 1440, "height": 900})
-                open_case(page, url, scenario, view)
-                key_press_times(page, 2)  # warm-up: first solves of this shape, first chart draws
-                times = key_press_times(page, presses)
+                with serve() as (url, _):
+                    page = browser.new_page(viewport={"width": 1440, "height": 900})
+                    open_case(page, url, scenario, view)
+                    key_press_times(page, 2)  # warm-up: first solves of this shape, first chart draws
+                    times = key_press_times(page, presses)
+                    page.close()
                 rows.append({"scenario": scenario, "view": view, "n": len(times), "median_ms": statistics.median(times),
                              "p90_ms": percentile(times, 0.9), "max_ms": max(times), "times_ms": times})
                 say(f"  {scenario:24s} {view:9s} median {rows[-1]['median_ms']:6.0f} ms, p90 {rows[-1]['p90_ms']:6.0f} ms")
-                page.close()
         if not args.quick:
-            page = browser.new_page(viewport={"width": 1440, "height": 900})
-            open_case(page, url, "counsellor-twelve-loans", "negotiate")
-            burst_ms = burst(page)
-            page.close()
-            if proc.poll() is not None:
-                raise RuntimeError("the dashboard server died during the burst")
+            with serve() as (url, proc):
+                page = browser.new_page(viewport={"width": 1440, "height": 900})
+                open_case(page, url, "counsellor-twelve-loans", "negotiate")
+                burst_ms = burst(page)
+                page.close()
+                if proc.poll() is not None:
+                    raise RuntimeError("the dashboard server died during the burst")
         browser.close()
+    import streamlit as st
+
     for row in rows:
+        st.cache_data.clear()  # each view from cold, as in the browser
         row["apptest_ms"] = apptest_ms(row["scenario"], row["view"], reps)
 
     print(f"\n{'scenario':26s} {'view':10s} {'median ms':>10s} {'p90 ms':>8s} {'max ms':>8s} {'AppTest ms':>11s}  target")

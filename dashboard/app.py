@@ -106,7 +106,7 @@ def ask_before_switching(lang: str, scenario: Scenario | None, title: str) -> No
         b.button(t("switch_discard", lang), on_click=go, args=(True,), key="switch_discard")
         c.button(t("switch_stay", lang), on_click=lambda: st.session_state.pop("pending_case", None), key="switch_stay")
         if scenario is not None:
-            st.download_button(t("download_scenario", lang), state.to_toml(scenario), state.file_name(title, "scenario", "toml"),
+            st.download_button(t("download_scenario", lang), state.to_toml(scenario), state.file_name(title, t("file_scenario", lang), "toml"),
                                "application/toml", key="dl_before_switch", on_click="ignore")
 
 
