@@ -147,23 +147,28 @@ def money_inputs(base: Scenario, source: str, store: dict, lang: str) -> dict:
 def loans_editor(base: Scenario, source: str, store: dict, lang: str) -> pd.DataFrame:
     """The loan table; every change is folded into ``store`` at once (see state.fold_edits)."""
     key = f"loans::{source}::{store['version']}"  # a new key after each folded edit (see main)
-    money = {col: st.column_config.NumberColumn(t(col, lang), format="¥%,.2f", help=t(f"{col}_help", lang))
+    # Widths in pixels so that every column fits a 1440 px screen beside the sidebar.
+    money = {col: st.column_config.NumberColumn(t(f"col_{col}", lang), format="¥%,.2f", help=t(f"{col}_help", lang), width=86)
              for col in state.MONEY_COLUMNS}
     st.data_editor(
         store["table"], key=key, num_rows="dynamic", hide_index=True, width="stretch", placeholder="",
         height=min(38 * (len(store["table"]) + 2) + 3, 700),
         column_config={
-            "name": st.column_config.TextColumn(t("loan", lang), pinned=True, help=t("name_help", lang)),
-            "lender": st.column_config.TextColumn(t("lender", lang), help=t("lender_help", lang)),
+            "name": st.column_config.TextColumn(t("loan", lang), pinned=True, help=t("name_help", lang), width=88),
+            "lender": st.column_config.TextColumn(t("lender", lang), help=t("lender_help", lang), width=84),
             "lender_type": st.column_config.SelectboxColumn(
-                t("lender_type", lang), options=["licensed", "private"], default="licensed", format_func=lambda v: t(v, lang),
-                help=t("lender_type_help", lang)),
+                t("col_lender_type", lang), options=["licensed", "private"], default="licensed", format_func=lambda v: t(v, lang),
+                help=t("lender_type_help", lang), width=78),
             **money,
-            "apr": st.column_config.NumberColumn(t("apr", lang), format="%.2f%%", help=t("apr_help", lang)),
-            "installments_left": st.column_config.NumberColumn(t("installments_left", lang), format="%d", step=1),
-            "days_overdue": st.column_config.NumberColumn(t("days_overdue", lang), format="%d", step=1, default=0),
-            **{flag: st.column_config.CheckboxColumn(t(flag, lang), default=False, help=t(f"{flag}_help", lang))
-               for flag in state.FLAGS},
+            "apr": st.column_config.NumberColumn(t("col_apr", lang), format="%.2f%%", help=t("apr_help", lang), width=70),
+            "installments_left": st.column_config.NumberColumn(t("col_installments_left", lang), format="%d", step=1, width=64,
+                                                               help=t("installments_left_help", lang)),
+            "days_overdue": st.column_config.NumberColumn(t("col_days_overdue", lang), format="%d", step=1, default=0, width=64,
+                                                          help=t("days_overdue_help", lang)),
+            "status": st.column_config.MultiselectColumn(
+                t("status", lang), options=state.FLAGS, format_func=lambda v: t(v, lang), width=140,
+                help="；".join(f"{t(f, lang)}：{t(f'{f}_help', lang)}" for f in state.FLAGS) if lang == "zh"
+                else "; ".join(f"{t(f, lang)}: {t(f'{f}_help', lang)}" for f in state.FLAGS)),
         },
     )
     return store["table"]

@@ -118,7 +118,7 @@ _TEXT: dict[str, tuple[str, str]] = {
                     "Credit record: {loan} is not repaid within the plan; the record is kept {years} years after repayment."),
     "month": ("月份", "Month"),
     "month_table_after": ("{month}以后不再需要还款。", "Nothing more to pay after {month}."),
-    "interest_penalty": ("利息和罚息", "Interest and penalty"),
+    "interest_penalty": ("利息和罚息", "Interest, penalty"),
     "saved": ("结余", "Saved"),
     "loan": ("借款", "Loan"),
     "name_help": ("你对这笔借款的叫法，例如借呗；不能重复。", "What you call this loan, e.g. 借呗; must be unique."),
@@ -127,13 +127,23 @@ _TEXT: dict[str, tuple[str, str]] = {
     "lender_type": ("机构类型", "Lender type"),
     "lender_type_help": ("持牌机构：银行、消费金融公司、小贷公司；民间借贷：个人或非持牌机构。",
                          "Licensed: banks, consumer-finance and microloan companies; private: people and unlicensed lenders."),
+    # the loan table's headers (narrow columns; each explains itself on hover)
+    "col_lender_type": ("类型", "Type"),
+    "col_principal": ("剩余本金", "Principal"),
+    "col_interest_owed": ("欠利息", "Interest"),
+    "col_penalty_owed": ("欠罚息", "Penalty"),
+    "col_fees_owed": ("欠费用", "Fees"),
+    "col_installment": ("月供", "Installment"),
+    "col_apr": ("年化%", "APR %"),
+    "col_installments_left": ("剩余期", "Left"),
+    "col_days_overdue": ("逾期天", "Days late"),
     "licensed": ("持牌机构", "licensed"),
     "private": ("民间借贷", "private"),
     "principal": ("剩余本金", "Principal"),
     "principal_help": ("现在还欠的本金，不含利息和罚息。", "Principal still owed now, without interest or penalty."),
     "interest_owed": ("欠利息", "Interest owed"),
     "interest_owed_help": ("已经产生但还没还的利息。", "Interest charged and not yet paid."),
-    "penalty_owed": ("欠罚息", "Penalty interest owed"),
+    "penalty_owed": ("欠罚息", "Penalty owed"),
     "penalty_owed_help": ("逾期产生的罚息。", "Penalty interest from being overdue."),
     "fees_owed": ("欠费用", "Fees owed"),
     "fees_owed_help": ("服务费、违约金等。", "Service fees, late fees and the like."),
@@ -143,8 +153,10 @@ _TEXT: dict[str, tuple[str, str]] = {
     "installment": ("月供", "Installment"),
     "installment_help": ("合同约定每月还多少；只知道要求一次性还清时留空并勾选「加速到期」。",
                          "The contract's monthly amount; leave blank and tick “full balance demanded” if that is all you know."),
-    "installments_left": ("剩余期数", "Installments left"),
-    "days_overdue": ("逾期天数", "Days overdue"),
+    "installments_left": ("剩余期数", "Left"),
+    "installments_left_help": ("还没还的期数（包括已经逾期的）。", "Installments not yet paid, missed ones included."),
+    "days_overdue": ("逾期天数", "Days late"),
+    "days_overdue_help": ("现在已经逾期多少天。", "How many days overdue now."),
     "accelerated": ("加速到期", "Full balance demanded"),
     "accelerated_help": ("出借方要求一次性还清全部欠款。", "The lender demands the whole balance now."),
     "lawsuit": ("已起诉", "Sued"),
@@ -204,15 +216,15 @@ _TEXT: dict[str, tuple[str, str]] = {
     "part_missed": ("拖欠月供的月数", "months behind on installments"),
     "part_unpaid": ("期末仍欠（及之后的代价）", "owed at the end (and after)"),
     "part_other": ("其他", "other"),
-    "status": ("状态", "Status"),
+    "status": ("状态（可多选）", "Status (pick any)"),
     "total_paid": ("总还款", "Total paid"),
     "interest": ("利息", "Interest"),
     "penalty": ("罚息", "Penalty interest"),
     "debt_free": ("还清月份", "Debt-free"),
     "not_within": ("期限内未还清", "not within horizon"),
     "left": ("期末仍欠", "Left at horizon"),
-    "weighted_cost": ("总代价（加权成本）", "Total cost (weighted)"),
-    "gain": ("比最优多", "Above optimal"),
+    "weighted_cost": ("总代价", "Total cost"),
+    "gain": ("比最优多", "Above best"),
     "compare_note": ("所有方案都用同一套逐月账本计算；「协商成功后」假设每个出借方都同意协商目标。",
                      "Every plan is replayed by the same month-by-month ledger; “negotiated” assumes every lender agrees to the targets."),
     "targets_table": ("协商目标", "Negotiation targets"),
@@ -458,8 +470,9 @@ _CSS = """
 [data-testid="stExpandSidebarButton"] [data-testid="stIconMaterial"] { color: #1d4e89 !important; }
 /* On a phone the title takes two lines at most. */
 @media (max-width: 640px) { h2 { font-size: 1.55rem !important; } h3 { font-size: 1.3rem !important; } }
-/* Less empty space above the title. */
-[data-testid="stMainBlockContainer"] { padding-top: 3.5rem; }
+/* Less empty space above the title and at the sides: room for every column of a table. */
+[data-testid="stMainBlockContainer"] { padding-top: 3.5rem; padding-left: 2.5rem; padding-right: 2.5rem; }
+@media (max-width: 640px) { [data-testid="stMainBlockContainer"] { padding-left: 1rem; padding-right: 1rem; } }
 /* Table toolbars never cover the heading above them. */
 [data-testid="stElementToolbar"] { top: -2.1rem !important; }
 [data-testid="stDataFrame"], [data-testid="stDataFrameResizable"] { margin-top: 0.4rem; }

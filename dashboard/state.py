@@ -14,6 +14,7 @@ session, so an edit survives switching language, view or case.
 from __future__ import annotations
 
 import datetime as dt
+import json
 import math
 import re
 from pathlib import Path
@@ -33,12 +34,13 @@ from .i18n import months_in_words, t
 SCENARIOS = Path(__file__).resolve().parent.parent / "scenarios"
 DEFAULT_SCENARIO = "three-overdue-loans.toml"
 
+# The loan's yes/no fields share one "status" column of tags (six checkbox columns would not fit a
+# screen beside the amounts).
+FLAGS = ["accelerated", "lawsuit", "enforcement", "credit_reported", "abusive_collection", "credit_card"]
 TABLE_COLUMNS = [
     "name", "lender", "lender_type", "principal", "interest_owed", "penalty_owed", "fees_owed", "apr",
-    "installment", "installments_left", "days_overdue", "accelerated", "lawsuit", "enforcement",
-    "credit_reported", "abusive_collection", "credit_card",
+    "installment", "installments_left", "days_overdue", "status",
 ]
-FLAGS = ["accelerated", "lawsuit", "enforcement", "credit_reported", "abusive_collection", "credit_card"]
 MONEY_COLUMNS = ["principal", "interest_owed", "penalty_owed", "fees_owed", "installment"]
 COUNT_COLUMNS = ["installments_left", "days_overdue"]
 # Filled in for every new row, or the row is named in a message (never dropped in silence).
@@ -74,7 +76,7 @@ def loan_table(scenario: Scenario) -> pd.DataFrame:
             "installment": None if accelerated_only else round(loan.installment_amount, 2),
             "installments_left": None if accelerated_only else loan.remaining_installments,
             "days_overdue": loan.days_overdue,
-            **{flag: getattr(loan, flag) for flag in FLAGS},
+            "status": [flag for flag in FLAGS if getattr(loan, flag)],
         })
     frame = pd.DataFrame(rows, columns=TABLE_COLUMNS)
     return frame.astype({"name": "object", "lender": "object", "lender_type": "object", "installment": "float64",
@@ -130,8 +132,7 @@ def _typed(frame: pd.DataFrame) -> pd.DataFrame:
             out[col] = pd.to_numeric(out[col]).astype("Int64")
         except (TypeError, ValueError):
             pass
-    for col in FLAGS:
-        out[col] = out[col].map(lambda v: bool(v) if not _blank(v) else False).astype(bool)
+    out["status"] = out["status"].map(_tags)
     for col in ("name", "lender", "lender_type"):
         out[col] = out[col].astype("object")
     return out
@@ -171,12 +172,24 @@ def table_problems(frame: pd.DataFrame) -> list[Problem]:
                 problems.append(Problem(who, col, "whole", value))
             elif col == "apr" and number > MAX_APR_PERCENT:
                 problems.append(Problem(who, col, "too_high", value))
-        accelerated = bool(row.get("accelerated")) if not _blank(row.get("accelerated")) else False
+        accelerated = "accelerated" in _tags(row.get("status"))
         if _blank(row.get("installment")) and not accelerated:
             problems.append(Problem(who, "installment", "missing"))
         if not _blank(row.get("installments_left")) and _blank(row.get("installment")) and accelerated:
             problems.append(Problem(who, "installment", "missing"))
     return problems
+
+
+def _tags(value: Any) -> list[str]:
+    """A status cell as a list of flags (blank: none)."""
+    if isinstance(value, (list, tuple, np.ndarray)):
+        return [str(v) for v in value if str(v) in FLAGS]
+    if isinstance(value, str) and value.strip():
+        try:  # the editor may hand a list over as JSON text
+            return _tags(json.loads(value))
+        except ValueError:
+            return [value] if value in FLAGS else []
+    return []
 
 
 def _number(value: Any) -> float | None:
@@ -188,6 +201,8 @@ def _number(value: Any) -> float | None:
 
 
 def _blank(value: Any) -> bool:
+    if isinstance(value, (list, tuple, np.ndarray)):
+        return len(value) == 0
     if value is None or value is pd.NA or value is pd.NaT:
         return True
     if isinstance(value, float) and math.isnan(value):
@@ -196,6 +211,8 @@ def _blank(value: Any) -> bool:
 
 
 def _same(a: Any, b: Any) -> bool:
+    if isinstance(a, (list, tuple)) or isinstance(b, (list, tuple)):
+        return set(_tags(a)) == set(_tags(b))
     if _blank(a) and _blank(b):
         return True
     if _blank(a) or _blank(b):
@@ -206,6 +223,8 @@ def _same(a: Any, b: Any) -> bool:
 
 
 def _plain(value: Any) -> Any:
+    if isinstance(value, (list, tuple, np.ndarray)):
+        return list(value)
     if _blank(value):
         return None
     if hasattr(value, "item"):  # numpy scalar
@@ -257,11 +276,15 @@ def loans_from_table(scenario: Scenario, shown: pd.DataFrame, edited: pd.DataFra
             if col == "lender" and value is None:
                 data.pop("lender", None)
                 continue
-            if value is None and col not in FLAGS:
+            if col == "status":
+                tags = _tags(value)
+                data.update({flag: flag in tags for flag in FLAGS})
+                continue
+            if value is None:
                 data.pop(col, None)
             else:
-                data[col] = bool(value) if col in FLAGS else value
-        if not data or all(_blank(v) for v in data.values()):
+                data[col] = value
+        if not data or all(_blank(v) or v is False for v in data.values()):
             continue  # an empty row the user added and left blank
         loans.append(data)
     return loans

@@ -252,6 +252,16 @@ def test_rates_are_typed_as_percent():
     assert state.loan_table(load_scenario(SCENARIOS / THREE)).loc[1, "apr"] == pytest.approx(36.0)
 
 
+def test_status_tags_set_the_loans_flags():
+    at = app()
+    edit(at, {"edited_rows": {2: {"status": ["abusive_collection", "lawsuit"]}}})  # 速借小贷 is now sued too
+    ok(at)
+    at.session_state["view"] = "export"
+    at.run()
+    saved = scenario_from_bytes(at.session_state["scenario_toml"], "edited.toml").loans[2]
+    assert saved.lawsuit and saved.abusive_collection and not saved.credit_card
+
+
 @pytest.mark.parametrize("lang, words", [("en", ["京东金条", "Principal", "negative", "-5"]),
                                          ("zh", ["京东金条", "剩余本金", "负数", "-5"])])
 def test_a_negative_amount_is_refused_with_a_message_and_the_plan_stays(lang, words):
@@ -466,7 +476,7 @@ def test_fold_edits_applies_cells_additions_and_deletions():
                                            "deleted_rows": [0]}, 10_000)
     assert list(folded.index) == [1, 2, 10_000] and nxt == 10_001
     assert folded.loc[2, "principal"] == 2500.0 and folded.loc[10_000, "name"] == "x"
-    assert folded.loc[10_000, "accelerated"] is np.False_ or folded.loc[10_000, "accelerated"] == False  # noqa: E712
+    assert folded.loc[10_000, "status"] == [] and folded.loc[1, "status"] == ["credit_reported"]
 
 
 def test_month_names():
