@@ -20,6 +20,8 @@ from dashboard.i18n import (
 )
 from optimizer import DebtplanError, Scenario, load_scenario, scenario_from_bytes, summarize
 from optimizer.export import plan_table
+from optimizer.calendar_export import payment_calendar
+from optimizer.documents import letter_files
 from optimizer.planner import BEFORE_PLAN, credit_records, new_triggers, triggers
 from optimizer.scripts import notes_for_borrower, script_for_lender
 
@@ -457,6 +459,14 @@ def download_targets_and_scripts(scenario: Scenario, tg, lang: str, title: str, 
     b.download_button(t("download_scripts", lang), state.scripts_text(tg, lang).encode("utf-8"),
                       state.file_name(title, t("file_scripts", lang), "txt"), "text/plain", key=f"dl_scripts_{where}",
                       on_click="ignore")
+    # Letters and the calendar are made only when asked for (the PDFs take seconds).
+    c, d = st.columns(2)
+    c.download_button(t("download_letters", lang), lambda: state.zip_bytes(letter_files(tg, lang)),
+                      state.file_name(title, t("file_letters", lang), "zip"), "application/zip",
+                      key=f"dl_letters_{where}", on_click="ignore", help=t("download_letters_help", lang))
+    d.download_button(t("download_calendar", lang), lambda: payment_calendar(tg, lang),
+                      state.file_name(title, t("file_calendar", lang), "ics"), "text/calendar",
+                      key=f"dl_calendar_{where}", on_click="ignore")
 
 
 def export_view(scenario: Scenario, lang: str, loans_box, title: str) -> None:

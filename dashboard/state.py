@@ -458,6 +458,18 @@ def who(lender: str, loan: str, lang: str) -> str:
     return loan if lender == loan else (f"{lender}（{loan}）" if lang == "zh" else f"{lender} ({loan})")
 
 
+def zip_bytes(files: dict[str, bytes]) -> bytes:
+    """Several files (the letters) as one zip to download."""
+    import io
+    import zipfile
+
+    buffer = io.BytesIO()
+    with zipfile.ZipFile(buffer, "w", zipfile.ZIP_DEFLATED) as archive:
+        for name, data in files.items():
+            archive.writestr(name, data)
+    return buffer.getvalue()
+
+
 def scripts_text(targets, lang: str) -> str:
     """Every lender's script, in call order, only what may be said to them: the borrower's limits
     stay out of the file (they are on screen, apart, and in the targets CSV)."""

@@ -135,7 +135,7 @@ def test_opens_on_the_three_loan_example_in_chinese():
 
 # Names of ours that stay as they are in a Chinese page: formats, file kinds, legal abbreviations.
 ALLOWED_ASCII = {"TOML", "CSV", "UTF", "BOM", "Excel", "WPS", "LPR", "APR", "English", "legal", "scenarios", "scenario",
-                 "schema", "json", "MB", "toml"}
+                 "schema", "json", "MB", "toml", "PDF", "Word", "ics"}
 
 
 @pytest.mark.parametrize("scenario", [THREE, COUNSELLOR, "private-loan-over-cap.toml", "income-too-low.toml"])
@@ -489,3 +489,25 @@ def test_privacy_config():
     assert config["browser"]["gatherUsageStats"] is False
     assert config["server"]["address"] == "127.0.0.1"
     assert config["server"]["maxUploadSize"] <= 5
+
+
+def test_letters_and_calendar_download_from_negotiate_and_export():
+    # The buttons hand over the same files `debtplan letters` and `debtplan calendar` make.
+    import zipfile
+
+    from optimizer.calendar_export import payment_calendar
+    from optimizer.documents import letter_files
+
+    def labels(at):
+        return [b.label for b in at.get("download_button")]
+
+    assert not any("协商申请书" in label for label in labels(app(THREE, "zh", "plan")))
+    for view in ("negotiate", "export"):
+        at = app(THREE, "zh", view)
+        ok(at)
+        assert any("协商申请书" in label for label in labels(at)) and any(".ics" in label for label in labels(at))
+    targets = negotiation_targets(load_scenario(SCENARIOS / THREE), with_break_even=False)
+    files = letter_files(targets, "zh")
+    archive = zipfile.ZipFile(io.BytesIO(state.zip_bytes(files)))
+    assert sorted(archive.namelist()) == sorted(files) and all(archive.read(n) == files[n] for n in files)
+    assert payment_calendar(targets, "zh").startswith(b"BEGIN:VCALENDAR")
