@@ -89,6 +89,21 @@ def minimum(terms: PlanTerms, scenario: Scenario) -> Policy:
     return lambda view: _after_agreed(view, view.due)
 
 
+def keep_current(terms: PlanTerms, scenario: Scenario) -> Policy:
+    """Not a rule people name, a starting point for the optimizer: loans on schedule are kept on
+    schedule first (smallest installment first, so as many as the money allows stay current),
+    then the priority rule's order."""
+    def decide(view: MonthView) -> np.ndarray:
+        on_time = view.due <= terms.installment + terms.late_fee + 0.005
+        rank = np.where(on_time & (view.due > 0), -1, priority_rank(view.stages, terms.collection))
+        order = np.lexsort((-terms.r, np.where(rank < 0, view.due, 0.0), rank))
+        return _in_order(view, order)
+    return decide
+
+
+# Starting points the optimizer also tries (never offered as a strategy of their own).
+SEEDS: dict[str, Callable[[PlanTerms, Scenario], Policy]] = {"keep-current": keep_current}
+
 POLICIES: dict[str, Callable[[PlanTerms, Scenario], Policy]] = {
     "avalanche": avalanche,
     "snowball": snowball,

@@ -40,7 +40,9 @@ class MonthView(NamedTuple):
     due: np.ndarray  # (n,) what the lender demands now: owed above the schedule in force
     available: float  # cash carried over + this month's money − what later months' essentials need
     stages: np.ndarray  # (n, 4) bool: stages reached so far (STAGES order)
-    agreed: np.ndarray  # (n,) what an agreement requires this month
+    # (n,) what must be paid this month: an agreement's installment, and the minimum on a
+    # judgment in enforcement (PlanTerms.enforcement_minimum), each at most what is owed
+    agreed: np.ndarray
 
 
 Policy = Callable[[MonthView], np.ndarray]
@@ -192,7 +194,8 @@ def replay(terms: PlanTerms, plan: np.ndarray | Policy) -> Ledger:
         owed = balance[:, t] + interest[:, t] + penalty[:, t] + fees[:, t]
         available = cash[t] + terms.net[t]
         due = np.maximum(0.0, owed - schedule[:, t + 1])
-        view = MonthView(t, owed, due, available - reserve[t], now.copy(), np.minimum(terms.agreed[:, t], owed))
+        must = np.maximum(terms.agreed[:, t], terms.enforced_now * terms.enforcement_minimum[t])
+        view = MonthView(t, owed, due, available - reserve[t], now.copy(), np.minimum(must, owed))
         pay = np.asarray(decide(view), dtype=float)
         if (pay < -BUDGET_TOLERANCE).any():
             problems.append(f"{terms.months[t]}: negative payment")

@@ -85,6 +85,15 @@ DEFAULT_ESCALATION = {
 }
 
 
+# A judgment in enforcement is paid every month before other lenders get anything beyond
+# keeping their loans current: paying others while a judgment stays unpaid reads as "able to pay
+# and refusing" (失信被执行人 list, 限制高消费; Criminal Law Art. 313 where serious), and the court
+# can freeze the salary account anyway. The share of each month's money (after essentials and
+# agreed installments) that goes to judgments in enforcement until they are paid: practice, low
+# confidence (a court's 执行和解 sets the real figure; put it in the file when known).
+DEFAULT_ENFORCEMENT_SHARE = 0.3
+
+
 def _banded(claim: float, bands: tuple[tuple[float, float], ...], base: float = 50.0) -> float:
     """A fee of ``base`` up to the first band's top, plus each band's rate on the part of the claim
     inside it (the tables of 诉讼费用交纳办法)."""

@@ -30,6 +30,17 @@ the penalty rate, plus fees):
 * the overdue rows become O[t] − B[t] − S[t]·accelerated[t−1] ≥ −S[t] (acceleration makes the whole
   balance due), and the balance rows add each stage's fee the month after it is reached.
 
+Three of a lawyer's rules are constraints, not weights (README):
+
+* one run behind per loan (:func:`single_run_rows`: ``started[i,t]`` binaries for loans current
+  now; ``behind`` never rises again for a loan behind now). They also make the model much
+  stronger: a loan behind now reaches each stage in a calendar month fixed by its days overdue, so
+  every overdue yuan from then on carries the stage's weight with no big-M at all
+  (``weighted_from_start``); on the counsellor case the root bound rises from 376k to 675k;
+* ``judgment_first[平安普惠,2027-03]``: pay[t] − X[t]·behind[t] ≥ 0 for a loan in enforcement now;
+* ``sued_first[起诉贷,2027-03]``: B[t] ≤ the balance the priority rule leaves (money short only,
+  :func:`optimizer.solve.harm_order`).
+
 Constraint families, each its own function returning a :class:`Block` of rows, each row named the
 way a user reads it:
 
@@ -79,6 +90,8 @@ class ModelOptions(NamedTuple):
     offers: tuple[tuple[int, float, int], ...] = ()
     # Loans that must be paid off by a plan month: (loan index, month, 1-based).
     due: tuple[tuple[int, int], ...] = ()
+    # Each loan falls behind in one run at most (:func:`single_run_rows`); off, any pattern.
+    single_run: bool = True
 
 
 class Layout(NamedTuple):
@@ -147,8 +160,13 @@ class Layout(NamedTuple):
         return self._escalation_start + 5 * self.n * self.T + np.arange(3 * self.n * self.T).reshape(self.n, 3, self.T)
 
     @property
+    def started(self) -> np.ndarray:
+        """(n, T) columns: a run of months behind has begun by month t (single-run plans)."""
+        return self._escalation_start + 8 * self.n * self.T + np.arange(self.n * self.T).reshape(self.n, self.T)
+
+    @property
     def n_cols(self) -> int:
-        return self._escalation_start + 8 * self.n * self.T
+        return self._escalation_start + 9 * self.n * self.T
 
     def column_names(self) -> list[str]:
         n, T = self.n, self.T
@@ -160,6 +178,7 @@ class Layout(NamedTuple):
         names += [f"behind_{i}_{t}" for i in range(n) for t in range(T)]
         names += [f"stage_{i}_{s}_{t}" for i in range(n) for s in range(4) for t in range(T)]
         names += [f"weighted_{i}_{k}_{t}" for i in range(n) for k in range(3) for t in range(T)]
+        names += [f"started_{i}_{t}" for i in range(n) for t in range(T)]
         return names
 
 
@@ -239,6 +258,14 @@ class Escalation(NamedTuple):
     run: np.ndarray  # (n, 3) months behind in a new run that reach reported / accelerated / sued
     watch: np.ndarray  # (n,) bool: the loan needs behind binaries
     big: np.ndarray  # (n, T) M[i,t]: the most loan i can owe at the end of month t
+    # (n,) bool: the loan is behind now, so its run of months behind began before the plan
+    # (single-run plans: behind from month 1 until it is cured, then current)
+    from_start: np.ndarray
+    # (n, 4) months behind in a run begun within the plan that reach each stage (enforcement:
+    # the suit's run plus the months after it)
+    in_run: np.ndarray
+    # (n,) the most a loan current now can be overdue after a run too short to be reported
+    unreported: np.ndarray
 
 
 def escalation(terms: PlanTerms) -> Escalation:
@@ -264,8 +291,29 @@ def escalation(terms: PlanTerms) -> Escalation:
     # Every fee the loan could be charged: stage fees, and a card's late fee each month.
     fees = terms.stage_fee.sum(axis=1)[:, None] + terms.late_fee[:, None] * np.arange(1, T + 1)[None, :]
     big = (terms.opening[:, None] + fees) * grow
-    watch = free.any(axis=1) | (terms.missed_cost > 0) | (terms.late_fee > 0)
-    return Escalation(free, earliest, run, watch, np.maximum(big, 1.0))
+    watch = free.any(axis=1) | (terms.missed_cost > 0) | (terms.late_fee > 0) | terms.enforced_now
+    from_start = (terms.days0 > 0) | (terms.opening_overdue > 0.005)
+    in_run = np.concatenate([run, (run[:, SUED] + terms.enforcement_months)[:, None]], axis=1)
+    return Escalation(free, earliest, run, watch, np.maximum(big, 1.0), from_start, in_run,
+                      _unreported(terms, run[:, REPORTED], run[:, ACCELERATED]))
+
+
+def _unreported(terms: PlanTerms, k_report: np.ndarray, k_accelerate: np.ndarray) -> np.ndarray:
+    """(n,) U[i]: the most a loan current now can be overdue after fewer than ``k_report`` months
+    behind in a row (the run that would report it). Starting from a month on schedule (B ≤ S),
+    j months unpaid grow the balance by at most the penalty rate and add a card's late fee each
+    month, so O ≤ max over months of S[m]·(1 + rp)^j − S[m + j] + j·late_fee·(1 + rp)^j with
+    j = k − 1. Infinite where acceleration can come first (then the whole balance is overdue)."""
+    out = np.full(terms.n_loans, np.inf)
+    for i in range(terms.n_loans):
+        j = int(k_report[i]) - 1
+        if k_accelerate[i] < k_report[i] or j >= terms.horizon:
+            continue
+        grow = (1.0 + terms.rp[i]) ** j
+        s = terms.schedule[i]
+        drop = s[: len(s) - j] * grow - s[j:] if j > 0 else np.zeros(1)
+        out[i] = max(0.0, float(drop.max(initial=0.0))) + j * terms.late_fee[i] * grow
+    return out
 
 
 def balance_rows(terms: PlanTerms, layout: Layout, esc: Escalation) -> Block:
@@ -427,6 +475,123 @@ def weighted_rows(terms: PlanTerms, layout: Layout, esc: Escalation) -> Block:
                  lambda: [f"weighted[{terms.names[i]},{STAGES[s]},{terms.months[t]}]" for i, s, t in who])
 
 
+def unreported_rows(terms: PlanTerms, layout: Layout, esc: Escalation) -> Block:
+    """weighted[reported,t] ≥ O[t] − U·(1 − reported[t]) for a loan current now: unreported, its
+    run of months behind is too short to owe more than U (:func:`_unreported`), so any overdue
+    above U carries the credit weight. Valid for every plan; it shows the LP relaxation what a
+    report costs, which the big-M row alone hides."""
+    T = layout.T
+    loans = [i for i in range(layout.n) if esc.free[i, REPORTED] and not esc.from_start[i]
+             and np.isfinite(esc.unreported[i]) and terms.stage_weight[REPORTED] > 0]
+    i = np.repeat(np.array(loans, dtype=int), T)
+    t = np.tile(np.arange(T), len(loans))
+    row = np.arange(len(i))
+    u = esc.unreported[i]
+    k = WEIGHTED_STAGES.index(REPORTED)
+    return Block("unreported", np.concatenate([row, row, row]),
+                 np.concatenate([layout.weighted[i, k, t], layout.overdue[i, t], layout.stage[i, REPORTED, t]]),
+                 np.concatenate([np.ones(len(i)), -np.ones(len(i)), -u]), -u, np.full(len(i), INF),
+                 lambda: [f"unreported[{terms.names[a]},{terms.months[b]}]" for a, b in zip(i, t)])
+
+
+def single_run_rows(terms: PlanTerms, layout: Layout, esc: Escalation) -> Block:
+    """The plans we offer let each loan fall behind in one run at most: a loan behind now stays
+    behind until it is cured and then stays current; a loan current now may fall behind once
+    and, once cured, stays current (a lawyer does not sign a plan that defaults a loan it has
+    just brought back). With ``started[t]`` (the run has begun by month t):
+
+    * ``cured[借呗,2027-03]`` (behind now):  behind[t] − behind[t−1] ≤ 0
+    * ``run_begins[花呗,2027-03]``: started[t−1] − started[t] ≤ 0;  ``in_run[…]``: behind[t] − started[t] ≤ 0
+    * ``stays_cured[花呗,2027-03]``: (started − behind)[t−1] − (started − behind)[t] ≤ 0
+    * ``run_reach[花呗,sued,2027-09]``: stage[t] − behind[t] + started[t] − started[t−k+1] ≥ 0 (behind
+      now and the run began at least k months ago: the stage is reached; enforcement: k = the suit's
+      run plus its months). Written this way rather than as stage ≥ started[t−k+1] + behind[t] − 1,
+      it stays strong in the LP relaxation, where both are fractions;
+    * ``run_weighted[花呗,sued,2027-09]``: weighted[t] − O[t] + U·(started[t] − started[t−k+1]) ≥ 0:
+      a run begun too recently owes at most U (:func:`_unreported` for the report, the big-M
+      otherwise); any other overdue yuan carries the stage's weight;
+    * ``reach_from_start[借呗,sued,2027-05]``: stage[m] − behind[m] ≥ 0 in the month m a loan behind
+      from the start reaches the stage if not cured by then, and
+      ``weighted_from_start[借呗,sued,2027-06]``: weighted[t] − O[t] ≥ 0 from then on (a loan cured
+      before m owes nothing overdue afterwards, so every later overdue yuan carries the weight).
+    """
+    T = layout.T
+    rows, cols, vals, lower, upper, names = [], [], [], [], [], []
+
+    def add(entries, lo, hi, name):
+        k = len(lower)
+        rows.extend([k] * len(entries))
+        cols.extend(c for c, _ in entries)
+        vals.extend(v for _, v in entries)
+        lower.append(lo)
+        upper.append(hi)
+        names.append(name)
+
+    for i in np.nonzero(esc.watch)[0]:
+        loan, b, z = terms.names[i], layout.behind[i], layout.started[i]
+        month = terms.months
+        if esc.from_start[i]:
+            for t in range(1, T):
+                add([(b[t], 1.0), (b[t - 1], -1.0)], -INF, 0.0, f"cured[{loan},{month[t]}]")
+            for s in np.nonzero(esc.free[i])[0]:
+                m = int(esc.earliest[i, s]) - 1
+                add([(layout.stage[i, s, m], 1.0), (b[m], -1.0)], 0.0, INF,
+                    f"reach_from_start[{loan},{STAGES[s]},{month[m]}]")
+                if s in WEIGHTED_STAGES and terms.stage_weight[s] > 0:
+                    w = WEIGHTED_STAGES.index(s)
+                    for t in range(m, T):
+                        add([(layout.weighted[i, w, t], 1.0), (layout.overdue[i, t], -1.0)], 0.0, INF,
+                            f"weighted_from_start[{loan},{STAGES[s]},{month[t]}]")
+            continue
+        for t in range(T):
+            add([(b[t], 1.0), (z[t], -1.0)], -INF, 0.0, f"in_run[{loan},{month[t]}]")
+            if t:
+                add([(z[t - 1], 1.0), (z[t], -1.0)], -INF, 0.0, f"run_begins[{loan},{month[t]}]")
+                add([(z[t - 1], 1.0), (b[t - 1], -1.0), (z[t], -1.0), (b[t], 1.0)], -INF, 0.0,
+                    f"stays_cured[{loan},{month[t]}]")
+        for s in np.nonzero(esc.free[i])[0]:
+            k = int(esc.in_run[i, s])
+            w = WEIGHTED_STAGES.index(s) if s in WEIGHTED_STAGES and terms.stage_weight[s] > 0 else None
+            bound = esc.unreported[i] if s == REPORTED and np.isfinite(esc.unreported[i]) else None
+            for t in range(k - 1, T):
+                # started[t] − started[t−k+1] = 1 exactly when the run began within the last
+                # k − 1 months: too recently to reach the stage. Otherwise, behind now means reached.
+                recent = [(z[t], 1.0), (z[t - k + 1], -1.0)] if k > 1 else []
+                add([(layout.stage[i, s, t], 1.0), (b[t], -1.0)] + recent, 0.0, INF,
+                    f"run_reach[{loan},{STAGES[s]},{month[t]}]")
+                if w is not None:
+                    u = bound if bound is not None else float(esc.big[i, t])
+                    add([(layout.weighted[i, w, t], 1.0), (layout.overdue[i, t], -1.0)]
+                        + [(c, u * v) for c, v in recent], 0.0, INF, f"run_weighted[{loan},{STAGES[s]},{month[t]}]")
+    return Block("single_run", np.array(rows, dtype=int), np.array(cols, dtype=int), np.array(vals, dtype=float),
+                 np.array(lower, dtype=float), np.array(upper, dtype=float), lambda: names)
+
+
+def enforcement_rows(terms: PlanTerms, layout: Layout) -> Block:
+    """``judgment_first[平安普惠,2027-03]``: pay[t] − X[t]·behind[t] ≥ 0: a judgment in
+    enforcement gets at least its minimum (:attr:`PlanTerms.enforcement_minimum`) every month
+    until the month it is paid off."""
+    T = layout.T
+    loans = np.nonzero(terms.enforced_now)[0]
+    i = np.repeat(loans, T)
+    t = np.tile(np.arange(T), len(loans))
+    row = np.arange(len(i))
+    x = terms.enforcement_minimum[t]
+    return Block("judgment_first", np.concatenate([row, row]), np.concatenate([layout.pay[i, t], layout.behind[i, t]]),
+                 np.concatenate([np.ones(len(i)), -x]), np.zeros(len(i)), np.full(len(i), INF),
+                 lambda: [f"judgment_first[{terms.names[a]},{terms.months[b]}]" for a, b in zip(i, t)])
+
+
+def harm_order_rows(terms: PlanTerms, layout: Layout) -> Block:
+    """``sued_first[起诉贷,2027-03]``: B[t] ≤ ceiling[t]: when money is short, a loan already sued
+    owes no more at any month's end than the priority rule leaves it owing (PlanTerms.ceiling)."""
+    i, t = np.nonzero(np.isfinite(terms.ceiling))
+    k = np.arange(len(i))
+    return Block("sued_first", k, layout.balance[i, t], np.ones(len(i)), np.full(len(i), -INF),
+                 terms.ceiling[i, t] + 0.005,
+                 lambda: [f"sued_first[{terms.names[a]},{terms.months[b]}]" for a, b in zip(i, t)])
+
+
 def budget_rows(terms: PlanTerms, layout: Layout, extra_money: float = 0.0) -> Block:
     """Σ pay[t] + Σ settle[t] + cash[t] − cash[t−1] − extra = income − essentials (+ cash on hand)."""
     n, T = layout.n, layout.T
@@ -517,6 +682,15 @@ def build_arrays(terms: PlanTerms, options: ModelOptions = ModelOptions()) -> Lp
     weighted = weighted_rows(terms, layout, esc)
     if len(weighted.lower):
         blocks.append(weighted)
+        unreported = unreported_rows(terms, layout, esc)
+        if len(unreported.lower):
+            blocks.append(unreported)
+    if terms.ceiling is not None and np.isfinite(terms.ceiling).any():
+        blocks.append(harm_order_rows(terms, layout))
+    if terms.enforced_now.any() and terms.enforcement_share > 0:
+        blocks.append(enforcement_rows(terms, layout))
+    if options.single_run and esc.watch.any():
+        blocks.append(single_run_rows(terms, layout, esc))
     if options.clear_by_horizon or options.find_extra_money:
         blocks.append(cleared_rows(terms, layout))
     if options.offers:
@@ -540,6 +714,12 @@ def build_arrays(terms: PlanTerms, options: ModelOptions = ModelOptions()) -> Lp
     upper[layout.behind] = 1.0
     lower[layout.behind[~esc.watch]] = 1.0
     integer.append(layout.behind[esc.watch].ravel())
+    # started: a binary for loans current now that can still escalate; unused (0) elsewhere.
+    runs = esc.watch & ~esc.from_start
+    upper[layout.started[runs]] = 1.0 if options.single_run else 0.0
+    upper[layout.started[~runs]] = 0.0
+    if options.single_run:
+        integer.append(layout.started[runs].ravel())
     months = np.arange(1, layout.T + 1)
     reachable = months[None, None, :] >= esc.earliest[:, :, None]
     stage_upper = np.where(reachable, 1.0, 0.0)
@@ -550,6 +730,20 @@ def build_arrays(terms: PlanTerms, options: ModelOptions = ModelOptions()) -> Lp
         unused = ~(esc.free[:, s] | terms.stage0[:, s]) | (terms.stage_weight[s] == 0)
         upper[layout.weighted[unused, k, :]] = 0.0
     return LpArrays(terms, layout, cost, offset, lower, upper, np.concatenate(integer).astype(int), tuple(blocks))
+
+
+def any_pattern(arrays: LpArrays) -> LpArrays:
+    """The same model without the single-run families: any pattern of months behind (what a
+    rule of thumb's plan, replayed, may have), for fixed-pattern LPs and polishing."""
+    single = [b for b in arrays.blocks if b.family == "single_run"]
+    if not single:
+        return arrays
+    started = arrays.layout.started.ravel()
+    lower, upper = arrays.col_lower.copy(), arrays.col_upper.copy()
+    lower[started] = upper[started] = 0.0
+    integer = arrays.integer[~np.isin(arrays.integer, started)]
+    return arrays._replace(blocks=tuple(b for b in arrays.blocks if b.family != "single_run"),
+                           col_lower=lower, col_upper=upper, integer=integer)
 
 
 # ---- outputs ----------------------------------------------------------------------------------

@@ -350,6 +350,10 @@ class Escalation(_Frozen):
     licensed: EscalationPath = Field(default_factory=lambda: _path("licensed"))
     private: EscalationPath = Field(default_factory=lambda: _path("private"))
     court_fees: bool = Field(True, description="a lawsuit adds the court fee, an enforcement the enforcement fee")
+    enforcement_share: float = Field(
+        legal.DEFAULT_ENFORCEMENT_SHARE, ge=0.0, le=1.0,
+        description="share of each month's money (after essentials and agreed installments) paid to judgments "
+                    "in enforcement until they are paid (practice; a court's 执行和解 sets the real figure)")
 
 
 class Agreement(_Frozen):

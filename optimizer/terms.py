@@ -138,6 +138,11 @@ class PlanTerms(NamedTuple):
     paid_by: tuple[tuple[int, int], ...] = ()
     # (T,) essentials not covered even with every yuan saved (no plan can pay them).
     essentials_short: np.ndarray | None = None
+    # share of each month's free money paid to each judgment in enforcement (see enforcement_minimum)
+    enforcement_share: float = 0.0
+    # (n, T) the most a loan may still owe at the end of each month (inf: no limit): when money is
+    # short, a loan sued now owes no more than under the priority rule (optimizer.solve.harm_order)
+    ceiling: np.ndarray | None = None
 
     @property
     def n_loans(self) -> int:
@@ -171,6 +176,25 @@ class PlanTerms(NamedTuple):
         that is current now: what keeps a performing loan performing. A loan already behind is
         ranked by its risk weights alone, so the harm order holds when money is short."""
         return self.w_missed * self.installment * (self.opening_overdue < 0.005)
+
+    @property
+    def enforcement_minimum(self) -> np.ndarray:
+        """(T,) what each loan in enforcement now is paid at least each month until it is paid
+        off (legal.DEFAULT_ENFORCEMENT_SHARE): the share of the month's money left after agreed
+        installments and the reserve for later essentials, split between those loans, so the
+        minimums together never take more than the share and every plan can pay them. (A loan
+        that reaches enforcement within the plan is weighed by the enforcement weight, and the
+        plan says so in what it triggers.)"""
+        free = np.maximum(0.0, self.net - self.agreed.sum(axis=0) - self.reserve)
+        return self.enforcement_share * free / max(1, int(self.enforced_now.sum()))
+
+    @property
+    def enforced_now(self) -> np.ndarray:
+        """(n,) bool: in enforcement now with no agreement in force (an agreement, such as a
+        执行和解, sets its own installments)."""
+        settled = np.zeros(self.n_loans, dtype=bool)
+        settled[[i for i, _ in self.paid_by]] = True
+        return self.stage0[:, ENFORCEMENT] & ~self.agreed.any(axis=1) & ~settled
 
     def risk_in(self, stages: np.ndarray) -> np.ndarray:
         """Yuan per yuan-month overdue of each loan given its stages (n, 4) bool."""
@@ -325,6 +349,7 @@ def plan_terms(scenario: Scenario) -> PlanTerms:
         after_horizon=w.after_horizon_months,
         agreed=np.zeros((len(scenario.loans), T)),
         essentials_short=short,
+        enforcement_share=esc.enforcement_share,
     )
     for i, loan in enumerate(scenario.loans):
         deal = loan.agreement

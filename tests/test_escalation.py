@@ -293,3 +293,68 @@ def test_optimal_is_never_worse_than_a_rule_of_thumb_on_shipped_cases(path):
     for name in POLICIES:
         assert best <= c.summaries[name].weighted_cost + 0.01, name
     assert NEGOTIATED not in c.summaries
+
+
+# ---- lawyer's rules: one run behind per loan, judgments first, sued loans first when short ----
+
+
+def _runs_behind(row: np.ndarray) -> int:
+    """How many separate runs of months behind a loan has in a plan (row: overdue by month)."""
+    behind = np.concatenate([[False], row > 0])
+    return int((behind[1:] & ~behind[:-1]).sum())
+
+
+@pytest.mark.parametrize("path", SHIPPED, ids=lambda p: p.stem)
+def test_optimal_plan_never_lets_a_cured_loan_fall_behind_again(path):
+    # A loan behind now may be cured once and then stays current; a loan current now falls
+    # behind in one run at most (counted from the ledger, not from the model's variables).
+    plan = make_plan(load_scenario(path), "optimal", time_limit=3.0)
+    ledger = plan.ledger
+    for i, name in enumerate(ledger.terms.names):
+        behind_now = ledger.overdue[i, 0] > 0 or ledger.terms.days0[i] > 0
+        runs = _runs_behind(ledger.overdue[i, 1:])
+        if behind_now:
+            row = ledger.overdue[i, 1:] > 0
+            assert not (row[1:] & ~row[:-1]).any(), f"{path.stem}: {name} falls behind again after a cure"
+        else:
+            assert runs <= 1, f"{path.stem}: {name} has {runs} runs behind"
+
+
+def test_a_judgment_in_enforcement_gets_its_share_every_month_until_paid():
+    # ¥3,000 a month after essentials, no agreement, no later shortfall: the judgment gets at
+    # least 30 % of it (¥900) every month until paid off, in the optimal plan and in every rule of
+    # thumb, even though a performing loan competes for the money.
+    data = {
+        "start": "2027-01", "horizon_months": 24, "income": 7000, "essentials": 4000,
+        "loans": [
+            {"name": "执行贷", "principal": 20000, "apr": "12%", "accelerated": True, "lawsuit": True,
+             "enforcement": True, "credit_reported": True, "days_overdue": 400},
+            {"name": "高息贷", "principal": 15000, "apr": "36%", "installments": 12},
+        ],
+    }
+    scenario = scenario_from_dict(data)
+    c = compare(scenario, ("optimal", *POLICIES))
+    for name, result in c.results.items():
+        ledger = result.ledger
+        owed_after = ledger.balance[0, 1:]
+        for t in range(ledger.terms.horizon):
+            if owed_after[t] > 0:  # not yet paid off at the end of month t: the minimum was paid
+                assert ledger.payments[0, t] >= 900.0 - 0.01, f"{name}: month {t + 1} pays {ledger.payments[0, t]:.2f}"
+
+
+def test_enforcement_share_is_a_parameter_and_zero_turns_the_rule_off():
+    data = {
+        "start": "2027-01", "horizon_months": 12, "income": 7000, "essentials": 4000,
+        "escalation": {"enforcement_share": 0.5},
+        "loans": [
+            {"name": "执行贷", "principal": 20000, "apr": "12%", "accelerated": True, "lawsuit": True,
+             "enforcement": True, "credit_reported": True, "days_overdue": 400},
+            {"name": "执行贷二", "principal": 9000, "apr": "12%", "accelerated": True, "lawsuit": True,
+             "enforcement": True, "credit_reported": True, "days_overdue": 400},
+        ],
+    }
+    terms = plan_terms(scenario_from_dict(data))
+    # 50 % of ¥3,000, split between the two judgments: ¥750 each a month.
+    assert terms.enforcement_minimum == pytest.approx(np.full(12, 750.0))
+    data["escalation"]["enforcement_share"] = 0.0
+    assert not plan_terms(scenario_from_dict(data)).enforcement_minimum.any()
