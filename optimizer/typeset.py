@@ -462,6 +462,11 @@ def to_docx(doc: Document) -> bytes:
             total = sum(block.widths)
             usable = section.page_width - section.left_margin - section.right_margin
             aligns = block.align or "L" + "R" * (len(block.header) - 1)
+            # Fixed column widths in the grid too: LibreOffice and WPS lay a table out from its
+            # grid (w:tblGrid), not from the cells' widths, and autofit would spread it evenly.
+            grid.autofit = False
+            for c, column in enumerate(grid.columns):
+                column.width = int(usable * block.widths[c] / total)
             for r, cells in enumerate((block.header, *block.rows)):
                 bold = r == 0 or (block.bold_last_row and r == len(block.rows))
                 for c, text in enumerate(cells):
