@@ -479,3 +479,21 @@ def test_docx_tables_keep_their_column_widths_in_the_grid(letters):
     mm = 36000  # EMU per millimetre
     assert sum(widths) == pytest.approx(180 * mm, rel=0.001)
     assert [w / sum(widths) for w in widths] == pytest.approx([3.2 / 8.6, 1.4 / 8.6, 4.0 / 8.6], abs=0.001)
+
+
+def test_docx_letter_closing_is_one_unsplittable_paragraph_after_a_kept_one(letters):
+    # LibreOffice (the stand-in for WPS/Word) split 此致 from 敬礼 and the signature across pages
+    # when they were a chain of keep-with-next paragraphs: the closing lines are one paragraph
+    # whose lines stay together, kept with the paragraph before it.
+    lang, out = letters
+    first, last = ("此致", "日期") if lang == "zh" else ("Yours faithfully,", "Date:")
+    letters_docx = [p for p in out.glob("*.docx") if not p.name.startswith(("还款计划", "repayment-plan"))]
+    assert len(letters_docx) == 6
+    for path in letters_docx:
+        paragraphs = docx.Document(str(path)).paragraphs
+        k = next(j for j, p in enumerate(paragraphs) if p.text.lstrip("\u3000").startswith(first))
+        closing = paragraphs[k]
+        assert last in closing.text and "\n" in closing.text and paragraphs[-1] is closing, path.name
+        assert closing.paragraph_format.keep_together and paragraphs[k - 1].paragraph_format.keep_with_next, path.name
+        signature = next(line for line in closing.text.split("\n") if "签名" in line or "Signature" in line)
+        assert signature.startswith("\t"), path.name  # right-aligned at the tab stop, not typed spaces
