@@ -41,9 +41,6 @@ from .typeset import Bullets, Document, Heading, Paragraph, Table, keep, to_docx
 
 Lang = Literal["zh", "en"]
 
-# A lender may declare the whole balance due only after the contract's number of days overdue;
-# 90 days is the default when the contract's own clause is not known (DOMAIN.md §6: practice).
-DEFAULT_ACCELERATION_DAYS = 90
 PLAN_MONTHS = 12  # months shown per lender on the one-page plan
 LENDERS_PER_TABLE = 6  # columns of the month table that still fit the page's width
 PAID_AHEAD_FROM = 1.0  # yuan above an installment before the plan calls it paid ahead
@@ -52,11 +49,6 @@ SHORT_BLANK = "________"
 
 
 # ---- what applies to a loan ----------------------------------------------------------------------
-
-
-def early_acceleration(loan: Loan, threshold_days: int = DEFAULT_ACCELERATION_DAYS) -> bool:
-    """The whole balance was demanded before the acceleration threshold was reached."""
-    return loan.accelerated and loan.days_overdue < threshold_days
 
 
 def above_cap(t: LoanTarget) -> bool:
@@ -78,7 +70,12 @@ def has_negotiation(targets: Targets, t: LoanTarget) -> bool:
 
 
 def has_dispute(targets: Targets, t: LoanTarget) -> bool:
-    return above_cap(t) or early_acceleration(targets.scenario.loans[t.index])
+    """Charges or the rate above the cap, or the whole balance demanded before the contract's
+    threshold (as the targets judge it: a sued loan's objection belongs in court). Not for a loan
+    in enforcement: a judgment has fixed what is owed, and a letter cannot dispute it."""
+    if targets.scenario.loans[t.index].enforcement:
+        return False
+    return above_cap(t) or t.early_acceleration
 
 
 def who(t: LoanTarget, lang: Lang) -> str:
@@ -364,7 +361,7 @@ def dispute_letter(targets: Targets, t: LoanTarget, lang: Lang = "zh") -> Docume
     zh = lang == "zh"
     cap = t.cap
     blocks: list = _addressee(t, loan, lang)
-    over, early = above_cap(t), early_acceleration(loan)
+    over, early = above_cap(t), t.early_acceleration
     topics = [x for x, on in ((("部分利息和费用" if zh else "some of the interest and charges you claim"), over),
                               (("要求提前一次性还款" if zh else "your demand for the whole balance"), early)) if on]
     blocks.append(Paragraph(
@@ -610,9 +607,9 @@ def ask_summary(targets: Targets, t: LoanTarget, lang: Lang) -> str:
                      f"accept the settlement of {yuan(t.offer_amount)} by {t.offer_by}")
     if asks_waiver(targets, t):
         parts.append("减免罚息" if zh else "waive penalty interest")
-    if t.cap.disputable > 0.005:
+    if t.cap.disputable > 0.005 and has_dispute(targets, t):
         parts.append(f"核减超出上限的{yuan(t.cap.disputable)}" if zh else f"remove {yuan(t.cap.disputable)} above the cap")
-    if early_acceleration(loan):
+    if t.early_acceleration:
         parts.append("撤销提前到期" if zh else "withdraw the early demand for the whole balance")
     if loan.lawsuit or loan.enforcement:
         parts.append(("执行和解" if loan.enforcement else "诉讼调解") if zh else

@@ -373,16 +373,26 @@ def private_letters(tmp_path_factory) -> dict[str, Path]:
     return out
 
 
+@pytest.fixture(scope="module")
+def counsellor_letters(tmp_path_factory) -> Path:
+    out = tmp_path_factory.mktemp("counsellor") / "out"
+    done = run_cli("letters", SCENARIOS / "counsellor-twelve-loans.toml", "--out", out)
+    assert done.returncode == 0, done.stderr
+    return out
+
+
 @pytest.mark.parametrize("scenario", ["private-loan-over-cap.toml", "counsellor-twelve-loans.toml"])
-def test_no_document_carries_the_break_even_in_any_case(tmp_path, scenario):
+def test_no_document_carries_the_break_even_in_any_case(request, scenario):
     # The borrower's private limit, as `debtplan targets` prints it, in no file of another case
     # either (the three-loan case is checked above): read back with pdftotext and python-docx.
     done = run_cli("targets", SCENARIOS / scenario)
     assert done.returncode == 0, done.stderr
     limits = [float(x.replace(",", "")) for x in LIMIT["zh"].findall(done.stdout) for x in [x[1:]]]
     assert limits
-    out = tmp_path / "out"
-    assert run_cli("letters", SCENARIOS / scenario, "--out", out).returncode == 0
+    if scenario.startswith("counsellor"):
+        out = request.getfixturevalue("counsellor_letters")
+    else:
+        out = request.getfixturevalue("private_letters")["zh"]
     files = sorted(out.iterdir())
     assert len(files) >= 4
     for path in files:
@@ -497,3 +507,18 @@ def test_docx_letter_closing_is_one_unsplittable_paragraph_after_a_kept_one(lett
         assert closing.paragraph_format.keep_together and paragraphs[k - 1].paragraph_format.keep_with_next, path.name
         signature = next(line for line in closing.text.split("\n") if "签名" in line or "Signature" in line)
         assert signature.startswith("\t"), path.name  # right-aligned at the tab stop, not typed spaces
+
+
+def test_no_dispute_letter_against_a_judgment_in_enforcement(counsellor_letters):
+    # 平安普惠 is in enforcement (执行) at 27 % a year: the judgment fixed what is owed, so a letter
+    # disputing the charges would be wrong; its negotiation letter asks for an enforcement
+    # settlement (执行和解) instead. 360借条 (sued, not yet judged, 24 % with charges above the cap)
+    # still gets its dispute letter.
+    names = [p.name for p in counsellor_letters.iterdir()]
+    assert not [n for n in names if n.startswith("异议书_平安普惠")]
+    assert any(n.startswith("异议书_360借条") for n in names)
+    for fmt, text in texts(next(counsellor_letters.glob("协商还款申请书_平安普惠_*.pdf")), "zh").items():
+        assert "执行和解" in text, fmt
+    plan = flat(pdf_text(next(counsellor_letters.glob("还款计划_*.pdf"))), "zh")
+    call = re.search(r"平安普惠：分期[^。]*。", plan).group(0)
+    assert "执行和解" in call and "核减" not in call
