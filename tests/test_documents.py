@@ -522,3 +522,16 @@ def test_no_dispute_letter_against_a_judgment_in_enforcement(counsellor_letters)
     plan = flat(pdf_text(next(counsellor_letters.glob("还款计划_*.pdf"))), "zh")
     call = re.search(r"平安普惠：分期[^。]*。", plan).group(0)
     assert "执行和解" in call and "核减" not in call
+
+
+def test_calendar_call_says_which_letters_to_send(tmp_path):
+    # The private loan (36 % against a 13.40 % cap) gets a dispute letter as well; the card
+    # (18.25 %, under the cap, no charges above it) only the request.
+    out = tmp_path / "plan.ics"
+    done = run_cli("calendar", SCENARIOS / "private-loan-over-cap.toml", "--out", out)
+    assert done.returncode == 0, done.stderr
+    calls = {str(e["SUMMARY"]): str(e["DESCRIPTION"]) for e in Calendar.from_ical(out.read_bytes()).walk("VEVENT")
+             if str(e["SUMMARY"]).startswith("第")}
+    private = next(d for s, d in calls.items() if "私人借款" in s)
+    card = next(d for s, d in calls.items() if "招商信用卡" in s)
+    assert "寄出协商还款申请书和异议书" in private and "异议书" not in card and "寄出协商还款申请书" in card
