@@ -199,17 +199,19 @@ def negotiation_letter(targets: Targets, t: LoanTarget, lang: Lang = "zh") -> Do
     blocks.append(Paragraph(situation, indent=zh))
 
     blocks.append(Heading("一、困难情况" if zh else "1. My circumstances"))
+    others = len(targets.scenario.loans) > 1  # said only where the case has other loans
     if zh:
         blocks.append(Paragraph(
             f"本人因{BLANK}（例如：失业、收入下降、疾病、家庭变故），收入明显减少。每月收入扣除房租、饮食、交通等基本生活开支后，"
-            "可用于还款的金额有限，同时还需偿还其他借款。本人已停止一切新的借贷，不再以贷养贷。", indent=True))
+            f"可用于还款的金额有限{'，同时还需偿还其他借款' if others else ''}。本人已停止一切新的借贷，不再以贷养贷。", indent=True))
         blocks.append(Paragraph("本人可提供以下证明材料（请勾选）：" + "　".join(
             keep(x) for x in ("□ 收入证明", "□ 失业证明", "□ 银行流水", "□ 医疗证明", f"□ 其他：{SHORT_BLANK}")), indent=True))
     else:
         blocks.append(Paragraph(
             f"Because of {BLANK} (for example: job loss, lower income, illness, a family emergency) my income has fallen. "
-            "After rent, food and transport, what is left each month for repayments is limited, and I have other loans to "
-            "repay as well. I have stopped all new borrowing and will not borrow to repay."))
+            "After rent, food and transport, what is left each month for repayments is limited"
+            + (", and I have other loans to repay as well" if others else "")
+            + ". I have stopped all new borrowing and will not borrow to repay."))
         blocks.append(Paragraph("I can provide (tick):   " + "   ".join(
             keep(x) for x in ("[ ] proof of income", "[ ] proof of unemployment", "[ ] bank statements",
                               "[ ] medical certificate", f"[ ] other: {SHORT_BLANK}"))))
@@ -293,15 +295,15 @@ def _collection_conduct(lang: Lang) -> list:
                       "联系本人的家人、同事或通讯录联系人）等行为。", indent=True),
             Paragraph("根据国家标准GB/T 45251-2025等催收规范，请贵司及贵司委托的机构：只在8:00至22:00之间联系本人；"
                       "每天有效通话不超过3次；不得向本人以外的任何人（家人、同事、通讯录联系人）透露本笔债务。"
-                      "本人已保留相关通话录音、短信和截图；如再发生，本人将向金融监管部门投诉。", indent=True),
+                      "本人会保留相关通话录音、短信和截图作为证据；如再发生，本人将向金融监管部门投诉。", indent=True),
         ]
     return [
         Paragraph(f"Recently you or collectors acting for you have {BLANK} (for example: called after 22:00 or before 08:00, "
                   "called many times a day, contacted my family, colleagues or phone contacts)."),
         Paragraph("Under the national standard GB/T 45251-2025 and the collection rules, please make sure that you and anyone "
                   "acting for you contact me only between 08:00 and 22:00, make at most three effective calls a day, and never "
-                  "tell anyone else (family, colleagues, contacts) about this debt. I am keeping recordings, messages and "
-                  "screenshots; if this continues I will complain to the financial regulator."),
+                  "tell anyone else (family, colleagues, contacts) about this debt. I will keep recordings, messages and "
+                  "screenshots as evidence; if this continues I will complain to the financial regulator."),
     ]
 
 

@@ -535,3 +535,21 @@ def test_calendar_call_says_which_letters_to_send(tmp_path):
     private = next(d for s, d in calls.items() if "私人借款" in s)
     card = next(d for s, d in calls.items() if "招商信用卡" in s)
     assert "寄出协商还款申请书和异议书" in private and "异议书" not in card and "寄出协商还款申请书" in card
+
+
+def test_letter_states_no_fact_the_tool_does_not_know(tmp_path):
+    # A case with one loan: the letter must not say there are other loans to repay; and no letter
+    # says recordings were already kept (the tool cannot know), only that they will be.
+    source = (SCENARIOS / "private-loan-over-cap.toml").read_text(encoding="utf-8")
+    card = source.index('[[loans]]\nname = "招商信用卡"')
+    scenario = tmp_path / "one-loan.toml"
+    scenario.write_text(source[:card], encoding="utf-8")
+    out = tmp_path / "out"
+    done = run_cli("letters", scenario, "--out", out)
+    assert done.returncode == 0, done.stderr
+    for fmt, text in texts(next(out.glob("协商还款申请书_某投资咨询公司-私人借款_*.pdf")), "zh").items():
+        assert "其他借款" not in text and "可用于还款的金额有限。" in text, fmt
+    three = tmp_path / "three"
+    assert run_cli("letters", THREE, "--out", three).returncode == 0
+    for fmt, text in texts(next(three.glob("协商还款申请书_某小额贷款公司-速借小贷_*.pdf")), "zh").items():
+        assert "同时还需偿还其他借款" in text and "已保留" not in text and "会保留相关通话录音" in text, fmt
