@@ -78,8 +78,11 @@ def payment_calendar(targets: Targets, lang: Lang = "zh", day: int = 1, stamp: d
     for k, t in enumerate(calls):
         when = first_payment - dt.timedelta(days=len(calls) - k)
         summary = f"第{t.call_rank}个电话：{who(t, lang)}" if zh else f"Call #{t.call_rank}: {who(t, lang)}"
-        description = (f"请求：{ask_summary(targets, t, lang)}\n寄出协商还款申请书；达成的方案请对方书面确认。" if zh else
-                       f"Ask for: {ask_summary(targets, t, lang)}\nSend the letter; get what is agreed confirmed in writing.")
+        dispute = has_dispute(targets, t)
+        description = (f"请求：{ask_summary(targets, t, lang)}\n寄出协商还款申请书{'和异议书' if dispute else ''}；"
+                       "达成的方案请对方书面确认。" if zh else
+                       f"Ask for: {ask_summary(targets, t, lang)}\nSend the {'letters (request and dispute)' if dispute else 'letter'}; "
+                       "get what is agreed confirmed in writing.")
         calendar.add_component(_all_day(f"{key}-call-{t.index}@debtplan", when, summary, description,
                                         "协商电话" if zh else "call", stamp, CALL_REMINDER, summary))
 

@@ -31,6 +31,7 @@ from typing import Literal
 
 from .export import to_fen
 from .ledger import SETTLED_BELOW
+from .legal import PRIVATE_RULE_CHANGE
 from .negotiate import LoanTarget, Targets
 from .planner import credit_records, summarize
 from .scenario import Loan, month_label
@@ -40,11 +41,9 @@ from .typeset import Bullets, Document, Heading, Paragraph, Table, keep, to_docx
 
 Lang = Literal["zh", "en"]
 
-# A lender may declare the whole balance due only after the contract's number of days overdue;
-# 90 days is the default when the contract's own clause is not known (DOMAIN.md §6: practice).
-DEFAULT_ACCELERATION_DAYS = 90
 PLAN_MONTHS = 12  # months shown per lender on the one-page plan
 LENDERS_PER_TABLE = 6  # columns of the month table that still fit the page's width
+PAID_AHEAD_FROM = 1.0  # yuan above an installment before the plan calls it paid ahead
 BLANK = "________________"
 SHORT_BLANK = "________"
 
@@ -52,25 +51,31 @@ SHORT_BLANK = "________"
 # ---- what applies to a loan ----------------------------------------------------------------------
 
 
-def early_acceleration(loan: Loan, threshold_days: int = DEFAULT_ACCELERATION_DAYS) -> bool:
-    """The whole balance was demanded before the acceleration threshold was reached."""
-    return loan.accelerated and loan.days_overdue < threshold_days
-
-
 def above_cap(t: LoanTarget) -> bool:
     return t.cap.disputable > 0.005 or t.yearly_rate > t.cap.yearly_rate + 1e-9
+
+
+def asks_waiver(targets: Targets, t: LoanTarget) -> bool:
+    """Waiving penalty interest is asked of a loan already overdue that bears it; a card bears none
+    since 2017 (银发〔2016〕111号: a 违约金 instead)."""
+    loan = targets.scenario.loans[t.index]
+    return (t.penalty_waiver > 0.005 and not loan.credit_card
+            and (loan.days_overdue > 0 or loan.penalty_owed > 0 or loan.accelerated))
 
 
 def has_negotiation(targets: Targets, t: LoanTarget) -> bool:
     """Something to ask this lender for: installments, taking its offer, or waiving penalty
     interest on a loan already overdue (a loan on schedule needs no letter: it needs paying)."""
-    loan = targets.scenario.loans[t.index]
-    waiver = t.penalty_waiver > 0.005 and (loan.days_overdue > 0 or loan.penalty_owed > 0 or loan.accelerated)
-    return t.installment_ask is not None or bool(t.take_offer) or waiver
+    return t.installment_ask is not None or bool(t.take_offer) or asks_waiver(targets, t)
 
 
 def has_dispute(targets: Targets, t: LoanTarget) -> bool:
-    return above_cap(t) or early_acceleration(targets.scenario.loans[t.index])
+    """Charges or the rate above the cap, or the whole balance demanded before the contract's
+    threshold (as the targets judge it: a sued loan's objection belongs in court). Not for a loan
+    in enforcement: a judgment has fixed what is owed, and a letter cannot dispute it."""
+    if targets.scenario.loans[t.index].enforcement:
+        return False
+    return above_cap(t) or t.early_acceleration
 
 
 def who(t: LoanTarget, lang: Lang) -> str:
@@ -99,18 +104,21 @@ def _court(loan: Loan, lang: Lang) -> str | None:
 
 
 def _addressee(t: LoanTarget, loan: Loan, lang: Lang) -> list:
+    card = loan.credit_card
     if lang == "zh":
         return [
             Paragraph(f"致：{t.lender}"),
-            Paragraph(f"借款产品：{t.loan}" + (f"　　合同签订日期：{loan.contract_date.isoformat()}" if loan.contract_date else "")),
+            Paragraph(f"{'信用卡' if card else '借款产品'}：{t.loan}"
+                      + (f"　　合同签订日期：{loan.contract_date.isoformat()}" if loan.contract_date else "")),
             Paragraph(f"申请人（姓名）：{BLANK}　　身份证号码后四位：{SHORT_BLANK}"),
-            Paragraph(f"借款合同编号：{BLANK}　　联系电话：{BLANK}"),
+            Paragraph(f"{'信用卡卡号后四位' if card else '借款合同编号'}：{BLANK}　　联系电话：{BLANK}"),
         ]
     return [
         Paragraph(f"To: {t.lender}"),
-        Paragraph(f"Loan: {t.loan}" + (f"    Contract signed: {loan.contract_date.isoformat()}" if loan.contract_date else "")),
+        Paragraph(f"{'Credit card' if card else 'Loan'}: {t.loan}"
+                  + (f"    Contract signed: {loan.contract_date.isoformat()}" if loan.contract_date else "")),
         Paragraph(f"From (name): {BLANK}    Last 4 digits of ID card: {SHORT_BLANK}"),
-        Paragraph(f"Contract number: {BLANK}    Phone: {BLANK}"),
+        Paragraph(f"{'Last 4 digits of the card' if card else 'Contract number'}: {BLANK}    Phone: {BLANK}"),
     ]
 
 
@@ -127,17 +135,19 @@ def _closing(last: Paragraph, lang: Lang) -> list:
 
 
 def _addressed(doc: Document, loan: Loan) -> Document:
-    """A private lender may be a person, not a company: 贵方 instead of 贵司."""
-    if doc.lang != "zh" or loan.lender_type != "private":
+    """A private lender may be a person, not a company: 贵方 instead of 贵司; a card is issued by a
+    bank: 贵行."""
+    if doc.lang != "zh" or not (loan.lender_type == "private" or loan.credit_card):
         return doc
+    you = "贵行" if loan.credit_card else "贵方"
 
     def fix(block):
         if isinstance(block, (Heading, Paragraph)):
-            return block._replace(text=block.text.replace("贵司", "贵方"))
+            return block._replace(text=block.text.replace("贵司", you))
         if isinstance(block, Bullets):
-            return block._replace(items=tuple(x.replace("贵司", "贵方") for x in block.items))
+            return block._replace(items=tuple(x.replace("贵司", you) for x in block.items))
         if isinstance(block, Table):
-            return block._replace(rows=tuple(tuple(c.replace("贵司", "贵方") for c in row) for row in block.rows))
+            return block._replace(rows=tuple(tuple(c.replace("贵司", you) for c in row) for row in block.rows))
         return block
 
     return doc._replace(blocks=tuple(fix(b) for b in doc.blocks))
@@ -145,9 +155,17 @@ def _addressed(doc: Document, loan: Loan) -> Document:
 
 def _statement_request(loan: Loan, lang: Lang) -> str:
     if lang == "zh":
+        if loan.credit_card:
+            return ("请贵司在收到本函后十五日内，以书面形式提供本信用卡欠款的明细，分项列明本金、利息、违约金、分期手续费"
+                    "和其他费用，并提供信用卡领用合约和历次还款记录" + ("，以及要求一次性还清全部欠款的通知" if loan.accelerated else "") + "。")
         return ("请贵司在收到本函后十五日内，以书面形式提供本笔借款的还款明细，分项列明本金、利息、罚息和各项费用"
                 "（如服务费、担保费、违约金），并提供借款合同和历次还款记录"
                 + ("，以及要求提前一次性还款的通知" if loan.accelerated else "") + "。")
+    if loan.credit_card:
+        return ("Within fifteen days of receiving this letter, please send me in writing an itemised statement of what this card "
+                "owes, listing principal, interest, late fees (违约金), installment fees and any other charges separately, together "
+                "with the cardholder agreement and the record of my payments"
+                + (", and the notice demanding the whole balance" if loan.accelerated else "") + ".")
     return ("Within fifteen days of receiving this letter, please send me in writing an itemised statement of this loan, "
             "listing principal, interest, penalty interest and every fee (service, guarantee or late fees) separately, "
             "together with the loan contract and the record of my payments"
@@ -163,14 +181,17 @@ def negotiation_letter(targets: Targets, t: LoanTarget, lang: Lang = "zh") -> Do
     zh = lang == "zh"
     blocks: list = _addressee(t, loan, lang)
     ask = t.installment_ask
+    card = loan.credit_card
     if zh:
-        situation = (f"本人{f'于{loan.contract_date.isoformat()}' if loan.contract_date else ''}与贵司签订借款合同（{t.loan}），"
-                     f"目前剩余本金{yuan(loan.principal)}" + (f"，已逾期{loan.days_overdue}天" if loan.days_overdue else "") + "。"
+        situation = ((f"本人持有贵司信用卡（{t.loan}），目前欠款本金{yuan(loan.principal)}" if card else
+                      f"本人{f'于{loan.contract_date.isoformat()}' if loan.contract_date else ''}与贵司签订借款合同（{t.loan}），"
+                      f"目前剩余本金{yuan(loan.principal)}") + (f"，已逾期{loan.days_overdue}天" if loan.days_overdue else "") + "。"
                      + ("贵司已要求本人一次性偿还全部剩余欠款。" if loan.accelerated else "")
                      + "本人无意逃避债务，愿意还款，但目前确实无力按贵司要求的金额偿还，现书面申请协商还款。")
     else:
-        situation = (f"I have a loan with you ({t.loan}{f', signed {loan.contract_date.isoformat()}' if loan.contract_date else ''}) "
-                     f"with {yuan(loan.principal)} of principal outstanding"
+        situation = ((f"I hold your credit card ({t.loan}) with {yuan(loan.principal)} of principal outstanding" if card else
+                      f"I have a loan with you ({t.loan}{f', signed {loan.contract_date.isoformat()}' if loan.contract_date else ''}) "
+                      f"with {yuan(loan.principal)} of principal outstanding")
                      + (f", {loan.days_overdue} days overdue" if loan.days_overdue else "") + ". "
                      + ("You have demanded the whole remaining balance at once. " if loan.accelerated else "")
                      + "I do not intend to avoid this debt and I want to repay it, but I cannot pay what you are "
@@ -178,17 +199,19 @@ def negotiation_letter(targets: Targets, t: LoanTarget, lang: Lang = "zh") -> Do
     blocks.append(Paragraph(situation, indent=zh))
 
     blocks.append(Heading("一、困难情况" if zh else "1. My circumstances"))
+    others = len(targets.scenario.loans) > 1  # said only where the case has other loans
     if zh:
         blocks.append(Paragraph(
             f"本人因{BLANK}（例如：失业、收入下降、疾病、家庭变故），收入明显减少。每月收入扣除房租、饮食、交通等基本生活开支后，"
-            "可用于还款的金额有限，同时还需偿还其他借款。本人已停止一切新的借贷，不再以贷养贷。", indent=True))
+            f"可用于还款的金额有限{'，同时还需偿还其他借款' if others else ''}。本人已停止一切新的借贷，不再以贷养贷。", indent=True))
         blocks.append(Paragraph("本人可提供以下证明材料（请勾选）：" + "　".join(
             keep(x) for x in ("□ 收入证明", "□ 失业证明", "□ 银行流水", "□ 医疗证明", f"□ 其他：{SHORT_BLANK}")), indent=True))
     else:
         blocks.append(Paragraph(
             f"Because of {BLANK} (for example: job loss, lower income, illness, a family emergency) my income has fallen. "
-            "After rent, food and transport, what is left each month for repayments is limited, and I have other loans to "
-            "repay as well. I have stopped all new borrowing and will not borrow to repay."))
+            "After rent, food and transport, what is left each month for repayments is limited"
+            + (", and I have other loans to repay as well" if others else "")
+            + ". I have stopped all new borrowing and will not borrow to repay."))
         blocks.append(Paragraph("I can provide (tick):   " + "   ".join(
             keep(x) for x in ("[ ] proof of income", "[ ] proof of unemployment", "[ ] bank statements",
                               "[ ] medical certificate", f"[ ] other: {SHORT_BLANK}"))))
@@ -197,17 +220,30 @@ def negotiation_letter(targets: Targets, t: LoanTarget, lang: Lang = "zh") -> Do
     asks: list[str] = []
     if ask is not None:
         start = ask_start_month(targets, t)
-        if zh:
+        if zh and card:
+            asks.append(
+                f"个性化分期还款：本人仍有还款意愿，但欠款金额已超出本人目前的还款能力。根据《商业银行信用卡业务监督管理办法》"
+                f"第七十条，请贵司{'不再要求一次性还清全部欠款，' if loan.accelerated else ''}与本人协商达成个性化分期还款协议："
+                f"待还金额{yuan(ask.principal)}（欠款本金加利息和费用），年化利率{pct(ask.yearly_rate)}，"
+                f"从{start}开始" + (f"（此前{ask.grace}个月暂缓还款）" if ask.grace else "")
+                + f"，每月还{yuan(ask.monthly)}，共{ask.months}期，至{_last_month(targets, t)}还清；每月还款日为____日。")
+        elif zh:
             asks.append(
                 f"分期还款：请贵司{'不再要求一次性全额还款，' if loan.accelerated else ''}同意本笔借款按以下方案分期偿还："
-                f"待还金额{yuan(ask.principal)}（剩余本金加法定上限内的利息和费用，免除罚息），年化利率{pct(ask.yearly_rate)}，"
+                f"待还金额{yuan(ask.principal)}（剩余本金加上限内的利息和费用，免除罚息），年化利率{pct(ask.yearly_rate)}，"
                 f"从{start}开始" + (f"（此前{ask.grace}个月暂缓还款）" if ask.grace else "")
                 + f"，每月还{yuan(ask.monthly)}，共{ask.months}期，至{_last_month(targets, t)}还清；每月还款日为____日。")
         else:
+            what = ("the principal plus interest and fees" if card else
+                    "the principal plus the interest and fees allowed under the cap, penalty interest waived")
             asks.append(
-                f"Installments: {'instead of the whole balance you demand, ' if loan.accelerated else ''}please agree that I repay "
-                f"{yuan(ask.principal)} (the principal plus the interest and fees allowed under the legal cap, penalty interest "
-                f"waived) at {pct(ask.yearly_rate)} a year: "
+                ("Personalised installments: I still intend to repay, but what I owe is now beyond what I can pay. Under "
+                 "Art. 70 of the Measures on the Supervision of Credit Card Business of Commercial Banks (商业银行信用卡业务"
+                 "监督管理办法), please agree a personalised installment plan with me" + (
+                     ", instead of the whole balance you demand" if loan.accelerated else "") + f": I repay "
+                 if card else
+                 f"Installments: {'instead of the whole balance you demand, ' if loan.accelerated else ''}please agree that I repay ")
+                + f"{yuan(ask.principal)} ({what}) at {pct(ask.yearly_rate)} a year: "
                 f"I can pay {yuan(ask.monthly)} a month for {ask.months} months, starting {start}"
                 + (f" (after {ask.grace} months' grace)" if ask.grace else "")
                 + f", the last in {_last_month(targets, t)}, on day ____ of each month.")
@@ -219,15 +255,17 @@ def negotiation_letter(targets: Targets, t: LoanTarget, lang: Lang = "zh") -> Do
             asks.append(f"Settlement: I accept your offer to settle this loan in full for {yuan(t.offer_amount)} paid by {t.offer_by}. "
                         "Please confirm in writing that once it is paid, all remaining principal, interest, penalty interest and "
                         "fees are waived, nothing more will be claimed, and the loan is reported to the credit bureau as settled.")
-    if t.penalty_waiver > 0.005 and has_negotiation(targets, t):
+    if asks_waiver(targets, t):
+        owed = loan.penalty_owed
+        more = t.penalty_waiver > owed + 0.005  # the current plan would still add penalty interest
         if zh:
-            asks.append("减免罚息：请贵司减免本笔借款的全部罚息"
-                        + (f"（目前已产生{yuan(loan.penalty_owed)}）" if loan.penalty_owed else "")
-                        + f"；如果不调整，总共会产生{yuan(t.penalty_waiver)}。")
+            asks.append("减免罚息：请贵司减免本笔借款" + (f"已产生的罚息{yuan(owed)}及" if owed else "") + "今后产生的罚息"
+                        + (f"（按本人目前的还款能力估算，如不调整，罚息合计约{yuan(t.penalty_waiver)}）" if more else "") + "。")
         else:
-            asks.append("Penalty interest: please waive all penalty interest on this loan"
-                        + (f" ({yuan(loan.penalty_owed)} charged so far)" if loan.penalty_owed else "")
-                        + f"; if nothing changes it will come to {yuan(t.penalty_waiver)}.")
+            asks.append("Penalty interest: please waive " + (f"the {yuan(owed)} of penalty interest charged so far and " if owed else "")
+                        + "any penalty interest from now on"
+                        + (f" (at what I can pay now, it would come to about {yuan(t.penalty_waiver)} in all if nothing changes)"
+                           if more else "") + ".")
     court = _court(loan, lang)
     if court:
         asks.append(court)
@@ -241,10 +279,10 @@ def negotiation_letter(targets: Targets, t: LoanTarget, lang: Lang = "zh") -> Do
         blocks.extend(_collection_conduct(lang))
     blocks.append(Heading(f"{next(section)}、请书面确认" if zh else f"{next(section)}. Written confirmation"))
     blocks.extend(_closing(Paragraph(
-        "请贵司以书面形式（函件、短信或电子邮件）确认同意的还款方案，写明每期金额、还款日期、期数以及罚息和费用的减免情况，"
+        f"请贵司以书面形式（函件、短信或电子邮件）确认同意的还款方案，写明每期金额、还款日期、期数以及{'违约金' if card else '罚息'}和费用的减免情况，"
         "并确认本人按约还款期间停止催收、不再要求提前一次性还款。本人收到书面确认后即按约还款。" if zh else
         "Please confirm the arrangement you agree to in writing (letter, text message or e-mail), stating each installment's "
-        "amount and date, the number of installments and what penalty interest and fees are waived, and confirming that "
+        f"amount and date, the number of installments and what {'late fees' if card else 'penalty interest'} and fees are waived, and confirming that "
         "collection stops and the whole balance will not be demanded while I pay as agreed. I will pay as soon as I receive "
         "your written confirmation.", indent=zh), lang))
     return _addressed(Document("协商还款申请书" if zh else "Request for a repayment arrangement", tuple(blocks), lang, "serif"), loan)
@@ -257,15 +295,15 @@ def _collection_conduct(lang: Lang) -> list:
                       "联系本人的家人、同事或通讯录联系人）等行为。", indent=True),
             Paragraph("根据国家标准GB/T 45251-2025等催收规范，请贵司及贵司委托的机构：只在8:00至22:00之间联系本人；"
                       "每天有效通话不超过3次；不得向本人以外的任何人（家人、同事、通讯录联系人）透露本笔债务。"
-                      "本人已保留相关通话录音、短信和截图；如再发生，本人将向金融监管部门投诉。", indent=True),
+                      "本人会保留相关通话录音、短信和截图作为证据；如再发生，本人将向金融监管部门投诉。", indent=True),
         ]
     return [
         Paragraph(f"Recently you or collectors acting for you have {BLANK} (for example: called after 22:00 or before 08:00, "
                   "called many times a day, contacted my family, colleagues or phone contacts)."),
         Paragraph("Under the national standard GB/T 45251-2025 and the collection rules, please make sure that you and anyone "
                   "acting for you contact me only between 08:00 and 22:00, make at most three effective calls a day, and never "
-                  "tell anyone else (family, colleagues, contacts) about this debt. I am keeping recordings, messages and "
-                  "screenshots; if this continues I will complain to the financial regulator."),
+                  "tell anyone else (family, colleagues, contacts) about this debt. I will keep recordings, messages and "
+                  "screenshots as evidence; if this continues I will complain to the financial regulator."),
     ]
 
 
@@ -273,24 +311,50 @@ def _collection_conduct(lang: Lang) -> list:
 
 
 def _cap_rule(targets: Targets, t: LoanTarget, loan: Loan, lang: Lang) -> tuple[str, str]:
-    """(the cap in words, its source) for the loan's lender type."""
+    """(the cap in words, its source) for the loan's lender type, worded as the source words it:
+    the courts do not support interest above it (private lending), or cut the combined charges
+    above it when the borrower asks (financial loans)."""
     cap = t.cap
     if loan.lender_type == "private":
         law = targets.scenario.legal
-        signed = (loan.contract_date or targets.scenario.start).isoformat()
+        signed = loan.contract_date or targets.scenario.start
+        if signed < PRIVATE_RULE_CHANGE:
+            if lang == "zh":
+                return (f"本借款合同成立于{signed.isoformat()}，早于2020年8月20日：2020年8月19日前的利息按年利率"
+                        f"{law.private_old_cap:.0%}保护，此后的利息、逾期利息、违约金和其他费用总计超过起诉时一年期贷款市场报价利率（LPR）"
+                        f"{law.private_lpr_multiple:g}倍（按现行LPR即年化{pct(cap.yearly_rate)}）的部分，人民法院不予支持",
+                        "《最高人民法院关于审理民间借贷案件适用法律若干问题的规定》（2020年第二次修正）第二十五条、第二十九条、第三十一条")
+            return (f"the contract was made on {signed.isoformat()}, before 2020-08-20: interest up to 2020-08-19 is protected up "
+                    f"to {law.private_old_cap:.0%} a year; after that, interest, overdue interest, penalties and fees together above "
+                    f"{law.private_lpr_multiple:g} × the one-year LPR when suit is filed ({pct(cap.yearly_rate)} a year at today's "
+                    "LPR) are not supported by the courts",
+                    "SPC Provisions on Private Lending Cases (2020 amendment), Arts. 25, 29 and 31")
+        signed = signed.isoformat()
         if lang == "zh":
-            return (f"合同成立时（{signed}）一年期贷款市场报价利率（LPR）的{law.private_lpr_multiple:g}倍，即年化{pct(cap.yearly_rate)}；"
-                    "逾期利息、违约金和其他费用合计也不得超过该上限",
+            return (f"约定的利率超过合同成立时（{signed}）一年期贷款市场报价利率（LPR）{law.private_lpr_multiple:g}倍"
+                    f"（即年化{pct(cap.yearly_rate)}）的部分，人民法院不予支持；逾期利息、违约金和其他费用总计超过该上限的部分，"
+                    "人民法院也不予支持",
                     "《最高人民法院关于审理民间借贷案件适用法律若干问题的规定》（2020年第二次修正）第二十五条、第二十九条")
-        return (f"{law.private_lpr_multiple:g} × the one-year loan prime rate (LPR) when the contract was made ({signed}), "
-                f"i.e. {pct(cap.yearly_rate)} a year; overdue interest, penalties and fees together may not exceed it either",
+        return (f"interest above {law.private_lpr_multiple:g} × the one-year loan prime rate (LPR) when the contract was made "
+                f"({signed}), i.e. {pct(cap.yearly_rate)} a year, is not supported by the courts, nor is overdue interest, "
+                "penalties and fees together above that cap",
                 "SPC Provisions on Private Lending Cases (2020 amendment), Arts. 25 and 29")
     if lang == "zh":
-        return (f"利息、复利、罚息、违约金和其他费用合计不超过年化{pct(cap.yearly_rate)}",
+        return (f"金融借款的贷款人同时主张的利息、复利、罚息、违约金和其他费用总计超过年利率{pct(cap.yearly_rate)}的部分，"
+                "借款人请求调减的，人民法院应予支持；本人据此请求调减",
                 "《最高人民法院关于进一步加强金融审判工作的若干意见》（法发〔2017〕22号）第二条")
-    return (f"interest, compound interest, penalty interest, late fees and other charges together at most "
-            f"{pct(cap.yearly_rate)} a year",
+    return (f"where a lender claims interest, compound interest, penalty interest, late fees and other charges that together "
+            f"exceed {pct(cap.yearly_rate)} a year, the courts cut the part above it at the borrower's request; I so request",
             "SPC Opinions on Further Strengthening Financial Adjudication (法发〔2017〕22号), Art. 2")
+
+
+def _cap_days(loan: Loan, cap) -> int | None:
+    """The days of charges the cap's estimate allows, read back from it (principal × cap × days /
+    365), so the letter can show a sum the lender can check; None where it is not a whole number."""
+    if loan.principal <= 0 or cap.yearly_rate <= 0:
+        return None
+    days = cap.allowed_charges * 365 / (loan.principal * cap.yearly_rate)
+    return round(days) if abs(days - round(days)) < 1e-6 and loan.days_overdue > 0 else None
 
 
 def dispute_letter(targets: Targets, t: LoanTarget, lang: Lang = "zh") -> Document:
@@ -299,7 +363,7 @@ def dispute_letter(targets: Targets, t: LoanTarget, lang: Lang = "zh") -> Docume
     zh = lang == "zh"
     cap = t.cap
     blocks: list = _addressee(t, loan, lang)
-    over, early = above_cap(t), early_acceleration(loan)
+    over, early = above_cap(t), t.early_acceleration
     topics = [x for x, on in ((("部分利息和费用" if zh else "some of the interest and charges you claim"), over),
                               (("要求提前一次性还款" if zh else "your demand for the whole balance"), early)) if on]
     blocks.append(Paragraph(
@@ -311,9 +375,9 @@ def dispute_letter(targets: Targets, t: LoanTarget, lang: Lang = "zh") -> Docume
     requests: list[str] = []
     if over:
         rule, source = _cap_rule(targets, t, loan, lang)
-        blocks.append(Heading(f"{next(section)}、利息、罚息和费用超过法定上限" if zh else
+        blocks.append(Heading(f"{next(section)}、利息、罚息和费用超过司法保护的上限" if zh else
                               f"{next(section)}. Charges above the legal cap"))
-        blocks.append(Paragraph((f"法定上限：{rule}。依据：{source}。") if zh else f"The legal cap: {rule} ({source}).",
+        blocks.append(Paragraph((f"{rule}。依据：{source}。") if zh else f"The legal cap: {rule} ({source}).",
                                 indent=zh))
         if cap.disputable > 0.005:
             head = ("项目", "金额") if zh else ("Item", "Amount")
@@ -322,17 +386,23 @@ def dispute_letter(targets: Targets, t: LoanTarget, lang: Lang = "zh") -> Docume
                 (("贵司主张的罚息" if zh else "Penalty interest you claim"), yuan(loan.penalty_owed)),
                 (("贵司主张的费用" if zh else "Fees you claim"), yuan(loan.fees_owed)),
                 (("主张合计" if zh else "Claimed in all"), yuan(cap.claimed_charges)),
-                (("法定上限内可主张（估算）" if zh else "Allowed under the cap (estimate)"), yuan(cap.allowed_charges)),
+                (("上限内可主张（估算）" if zh else "Allowed under the cap (estimate)"), yuan(cap.allowed_charges)),
                 (("本人提出异议的金额" if zh else "Amount I dispute"), yuan(cap.disputable)),
             )
             blocks.append(Table(head, rows, (3, 1.4), bold_last_row=True))
+            days = _cap_days(loan, cap)
+            basis = ((f"剩余本金{yuan(loan.principal)}×年化{pct(cap.yearly_rate)}×{days}天÷365"
+                      f"（{days}天：逾期{loan.days_overdue}天，加首笔未还分期所属的30天）") if zh else
+                     (f"{yuan(loan.principal)} principal × {pct(cap.yearly_rate)} × {days} days ÷ 365 ({days} days: "
+                      f"{loan.days_overdue} days overdue plus the 30 days of the first unpaid installment)")) if days else ""
             blocks.append(Paragraph(
-                f"按法定上限估算，贵司目前可主张的利息、罚息和费用合计约{yuan(cap.allowed_charges)}，超出的{yuan(cap.disputable)}"
-                "本人不予认可，请贵司核减。该估算按剩余本金、法定上限和逾期期间计算，以贵司提供的分项明细为准。" if zh else
+                f"按上述上限估算，贵司目前可主张的利息、罚息和费用合计约{yuan(cap.allowed_charges)}，超出的{yuan(cap.disputable)}"
+                f"本人不予认可，请贵司核减。该估算为{basis or '剩余本金按上限计算的利息'}，以贵司提供的分项明细为准。" if zh else
                 f"Under the cap, about {yuan(cap.allowed_charges)} of interest, penalty interest and fees can be claimed now; "
-                f"I do not accept the {yuan(cap.disputable)} above it and ask you to remove it. The estimate uses the principal "
-                "outstanding, the cap and the time overdue; your itemised statement will settle the exact figure.", indent=zh))
-            requests.append(f"核减超出法定上限的{yuan(cap.disputable)}" if zh else
+                f"I do not accept the {yuan(cap.disputable)} above it and ask you to remove it. The estimate is "
+                f"{basis or 'the principal outstanding at the cap for the time overdue'}; your itemised statement will settle "
+                "the exact figure.", indent=zh))
+            requests.append(f"核减超出上限的{yuan(cap.disputable)}" if zh else
                             f"remove the {yuan(cap.disputable)} above the legal cap")
         if t.yearly_rate > cap.yearly_rate + 1e-9:
             blocks.append(Paragraph(
@@ -445,7 +515,7 @@ def plan_page(targets: Targets, lang: Lang = "zh", today: dt.date | None = None)
         blocks.append(Table(header, tuple(rows), (1.0, *([1.6] * (len(header) - 1)))))
     if short:
         blocks.append(Paragraph(
-            "* 低于协议要求的每期金额：协议要求每期在当月足额还款，提前多还不能抵后面的月份；这些月份请至少还满每期金额，"
+            "* 低于协议要求的每期金额：协议要求每期在当月足额还款，提前多还不能抵后面的月份；这些月份请至少还满每期金额"
             "（从多还的贷款中调出），或事先与贷款方书面约定。" if zh else
             "* Less than the agreed installment: an agreement needs each installment paid in full in its month, and paying "
             "ahead does not excuse a later one; pay at least the installment in these months (moving money from a loan paid "
@@ -475,9 +545,13 @@ def plan_page(targets: Targets, lang: Lang = "zh", today: dt.date | None = None)
                 items.append(f"{name}：本计划内未还清；不良记录在还清后保留{years}年。" if zh else
                              f"{name}: not repaid within this plan; the record stays {years} years after repayment.")
             else:
-                items.append(f"{name}：计划{cleared}还清，不良记录约保留至{until}（《征信业管理条例》第十六条：保留{years}年）。" if zh else
-                             f"{name}: repaid {cleared} under this plan; the record is kept until about {until} "
-                             f"({years} years, Credit Reporting Regulation Art. 16).")
+                # ``cleared`` is the month the default ends (arrears cured under an agreement, or
+                # repaid), not the month the debt is paid off: an agreed plan may run years longer.
+                items.append(f"{name}：按本计划逾期于{cleared}结束，不良记录约保留至{until}"
+                             f"（自逾期结束起{years}年，《征信业管理条例》第十六条；以贷款方实际报送为准）。" if zh else
+                             f"{name}: under this plan the default ends {cleared}; the record is kept until about {until} "
+                             f"({years} years from the end of the default, Credit Reporting Regulation Art. 16; as the lender "
+                             "reports it).")
         blocks.append(Bullets(tuple(items)))
 
     blocks.append(Heading("请记住" if zh else "Remember"))
@@ -510,10 +584,12 @@ def month_note(targets: Targets, t: LoanTarget, k: int, lang: Lang, paid: float 
             return "暂缓还款期（如对方同意）" if zh else "grace period (if agreed)"
         if n > ask.months:
             return "协商分期已还完" if zh else "installments complete"
+        # A fen or two above the installment is rounding to the fen, not paying ahead.
         extra = paid - ask.monthly if paid is not None else 0.0
+        ahead = extra >= PAID_AHEAD_FROM
         if zh:
-            return f"协商分期第{n}/{ask.months}期" + (f"（另提前还{yuan(extra)}）" if extra >= 0.005 else "")
-        return f"installment {n} of {ask.months} (as asked)" + (f" plus {yuan(extra)} paid ahead" if extra >= 0.005 else "")
+            return f"协商分期第{n}/{ask.months}期" + (f"（另提前还{yuan(extra)}）" if ahead else "")
+        return f"installment {n} of {ask.months} (as asked)" + (f" plus {yuan(extra)} paid ahead" if ahead else "")
     if t.take_offer:
         return f"一次性结清：{t.offer_by}前共{yuan(t.offer_amount)}" if zh else f"settlement: {yuan(t.offer_amount)} by {t.offer_by}"
     return "按原合同" if zh else "contract installment"
@@ -531,11 +607,11 @@ def ask_summary(targets: Targets, t: LoanTarget, lang: Lang) -> str:
     if t.take_offer:
         parts.append(f"接受一次性结清{yuan(t.offer_amount)}（{t.offer_by}前）" if zh else
                      f"accept the settlement of {yuan(t.offer_amount)} by {t.offer_by}")
-    if t.penalty_waiver > 0.005 and has_negotiation(targets, t):
+    if asks_waiver(targets, t):
         parts.append("减免罚息" if zh else "waive penalty interest")
-    if t.cap.disputable > 0.005:
-        parts.append(f"核减超上限费用{yuan(t.cap.disputable)}" if zh else f"remove {yuan(t.cap.disputable)} above the cap")
-    if early_acceleration(loan):
+    if t.cap.disputable > 0.005 and has_dispute(targets, t):
+        parts.append(f"核减超出上限的{yuan(t.cap.disputable)}" if zh else f"remove {yuan(t.cap.disputable)} above the cap")
+    if t.early_acceleration:
         parts.append("撤销提前到期" if zh else "withdraw the early demand for the whole balance")
     if loan.lawsuit or loan.enforcement:
         parts.append(("执行和解" if loan.enforcement else "诉讼调解") if zh else

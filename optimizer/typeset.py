@@ -382,11 +382,28 @@ def _pdf_table(pdf, table: Table, pt: float, width: float) -> None:
 _DOCX_FONTS = {"serif": ("Times New Roman", "SimSun"), "sans": ("Arial", "SimHei")}
 
 
+def _kept_tail(blocks: Sequence[Block], k: int) -> tuple[Paragraph, ...]:
+    """If ``blocks[k]`` is a short paragraph that follows a kept one (a letter's closing lines),
+    it and the short paragraphs kept with it; else nothing."""
+    if k == 0 or not _is_kept_line(blocks[k]) or not (isinstance(blocks[k - 1], Paragraph) and blocks[k - 1].keep_with_next):
+        return ()
+    tail = []
+    j = k
+    while blocks[j].keep_with_next and j + 1 < len(blocks) and _is_kept_line(blocks[j + 1]):
+        tail.append(blocks[j + 1])
+        j += 1
+    return tuple(tail)
+
+
+def _is_kept_line(block: Block) -> bool:
+    return isinstance(block, Paragraph) and "\n" not in block.text and len(block.text) <= 60
+
+
 def to_docx(doc: Document) -> bytes:
     """The document as an editable A4 DOCX (Word, WPS, LibreOffice)."""
     import docx
     from docx.enum.table import WD_TABLE_ALIGNMENT
-    from docx.enum.text import WD_ALIGN_PARAGRAPH
+    from docx.enum.text import WD_ALIGN_PARAGRAPH, WD_TAB_ALIGNMENT
     from docx.oxml.ns import qn
     from docx.shared import Mm, Pt, RGBColor
 
@@ -435,7 +452,30 @@ def to_docx(doc: Document) -> bytes:
     title.alignment = WD_ALIGN_PARAGRAPH.CENTER
     set_fonts(title.add_run(doc.title), bold=True, pt=14 if doc.compact else 18, east="SimHei")
     align = {"left": WD_ALIGN_PARAGRAPH.LEFT, "center": WD_ALIGN_PARAGRAPH.CENTER, "right": WD_ALIGN_PARAGRAPH.RIGHT}
-    for block in doc.blocks:
+    text_width = section.page_width - section.left_margin - section.right_margin
+    blocks = list(doc.blocks)
+    k = 0
+    while k < len(blocks):
+        block = blocks[k]
+        k += 1
+        tail = _kept_tail(blocks, k - 1)
+        if tail:
+            # A letter's closing (此致, 敬礼, signature, date) kept with the paragraph before it: one
+            # paragraph of lines that cannot be split, since LibreOffice breaks a long chain of
+            # keep-with-next paragraphs; right-aligned lines sit at a right tab stop.
+            p = out.add_paragraph()
+            p.paragraph_format.keep_together = True
+            p.paragraph_format.line_spacing = 1.8  # room to sign
+            p.paragraph_format.tab_stops.add_tab_stop(text_width, WD_TAB_ALIGNMENT.RIGHT)
+            p.paragraph_format.tab_stops.add_tab_stop(text_width // 2, WD_TAB_ALIGNMENT.CENTER)
+            for j, line in enumerate((block, *tail)):
+                lead = {"left": "\u3000\u3000" if line.indent else "", "center": "\t", "right": "\t\t"}[line.align]
+                run = p.add_run(lead + line.text.replace(JOIN, ""))
+                set_fonts(run, pt=size - (1.5 if line.small else 0))
+                if j < len(tail):
+                    run.add_break()
+            k += len(tail)
+            continue
         if isinstance(block, Heading):
             p = out.add_paragraph()
             p.paragraph_format.space_before = Pt(4 if doc.compact else 8)
@@ -447,6 +487,7 @@ def to_docx(doc: Document) -> bytes:
             if block.indent:
                 p.paragraph_format.first_line_indent = Pt(2 * size)
             p.paragraph_format.keep_with_next = block.keep_with_next
+            p.paragraph_format.keep_together = block.keep_with_next
             run = p.add_run(block.text.replace(JOIN, ""))
             set_fonts(run, pt=size - (1.5 if block.small else 0))
             if block.small:
@@ -462,6 +503,11 @@ def to_docx(doc: Document) -> bytes:
             total = sum(block.widths)
             usable = section.page_width - section.left_margin - section.right_margin
             aligns = block.align or "L" + "R" * (len(block.header) - 1)
+            # Fixed column widths in the grid too: LibreOffice and WPS lay a table out from its
+            # grid (w:tblGrid), not from the cells' widths, and autofit would spread it evenly.
+            grid.autofit = False
+            for c, column in enumerate(grid.columns):
+                column.width = int(usable * block.widths[c] / total)
             for r, cells in enumerate((block.header, *block.rows)):
                 bold = r == 0 or (block.bold_last_row and r == len(block.rows))
                 for c, text in enumerate(cells):

@@ -356,3 +356,200 @@ def test_help_on_the_new_commands():
     for command in ("letters", "calendar"):
         done = run_cli(command, "--help")
         assert done.returncode == 0 and "usage: debtplan" in done.stdout and "--lang" in done.stdout
+
+
+# ---- read as the lender and the borrower's lawyer would (issue 12's review) ------------------------
+
+
+@pytest.fixture(scope="module")
+def private_letters(tmp_path_factory) -> dict[str, Path]:
+    """The letters for the private loan and the credit card, in both languages."""
+    out = {}
+    for lang in ("zh", "en"):
+        path = tmp_path_factory.mktemp(f"private-{lang}") / "out"
+        done = run_cli("letters", SCENARIOS / "private-loan-over-cap.toml", "--out", path, "--lang", lang)
+        assert done.returncode == 0, done.stderr
+        out[lang] = path
+    return out
+
+
+@pytest.fixture(scope="module")
+def counsellor_letters(tmp_path_factory) -> Path:
+    out = tmp_path_factory.mktemp("counsellor") / "out"
+    done = run_cli("letters", SCENARIOS / "counsellor-twelve-loans.toml", "--out", out)
+    assert done.returncode == 0, done.stderr
+    return out
+
+
+@pytest.mark.parametrize("scenario", ["private-loan-over-cap.toml", "counsellor-twelve-loans.toml"])
+def test_no_document_carries_the_break_even_in_any_case(request, scenario):
+    # The borrower's private limit, as `debtplan targets` prints it, in no file of another case
+    # either (the three-loan case is checked above): read back with pdftotext and python-docx.
+    done = run_cli("targets", SCENARIOS / scenario)
+    assert done.returncode == 0, done.stderr
+    limits = [float(x.replace(",", "")) for x in LIMIT["zh"].findall(done.stdout) for x in [x[1:]]]
+    assert limits
+    if scenario.startswith("counsellor"):
+        out = request.getfixturevalue("counsellor_letters")
+    else:
+        out = request.getfixturevalue("private_letters")["zh"]
+    files = sorted(out.iterdir())
+    assert len(files) >= 4
+    for path in files:
+        text = texts(path, "zh")["docx" if path.suffix == ".docx" else "pdf"]
+        for amount in limits:
+            for form in (f"{amount:,.2f}", f"{amount:.2f}"):
+                assert form not in text, (path.name, form)
+
+
+def test_card_letter_asks_for_personalised_installments_and_mentions_no_penalty_interest(private_letters):
+    # Cards bear no 罚息 since 2017 (银发〔2016〕111号); the bank may agree personalised installments
+    # of up to five years (信用卡办法 Art. 70). A card is the bank's: 贵行, a card number, no loan contract.
+    zh = texts(next(private_letters["zh"].glob("协商还款申请书_招商银行-招商信用卡_*.pdf")), "zh")
+    for fmt, text in zh.items():
+        assert "个性化分期" in text and "《商业银行信用卡业务监督管理办法》第七十条" in text, fmt
+        assert "罚息" not in text and "违约金" in text, fmt
+        assert "贵行" in text and "贵司" not in text, fmt
+        assert "信用卡卡号后四位" in text and "借款合同编号" not in text and "签订借款合同" not in text, fmt
+        assert "共24期" in text and "从2026-12开始" in text, fmt
+    en = texts(next(private_letters["en"].glob("negotiation-letter_招商银行-招商信用卡_*.pdf")), "en")
+    for fmt, text in en.items():
+        assert "Art. 70" in text and "personalised installment" in text, fmt
+        assert "penalty interest" not in text and "Last 4 digits of the card" in text, fmt
+    # The private loan's letter still asks to waive its penalty interest (¥1,200 in the file).
+    private = texts(next(private_letters["zh"].glob("协商还款申请书_某投资咨询公司-私人借款_*.pdf")), "zh")
+    assert all("已产生的罚息¥1,200.00及今后产生的罚息" in text for text in private.values())
+
+
+def test_dispute_letter_words_each_cap_as_its_source_does_and_shows_a_checkable_sum(letters, private_letters):
+    # 法发〔2017〕22号 Art. 2: the courts cut combined charges above 24 % a year *at the borrower's
+    # request* (not a statutory cap); the SPC private-lending provisions: not supported above 4 × LPR.
+    # 360借条: 95 days overdue + the 30 days of the first unpaid installment = 125 days;
+    # 18,000 × 24 % × 125 / 365 = 1,479.45 allowed, 900 + 600 + 300 = 1,800 claimed, 320.55 disputed.
+    lang, out = letters
+    if lang != "zh":
+        return
+    allowed = round(18000 * 0.24 * 125 / 365, 2)
+    assert allowed == 1479.45
+    for fmt, text in texts(next(out.glob("异议书_360数科-360借条_*.pdf")), "zh").items():
+        assert "借款人请求调减的，人民法院应予支持" in text and "法定上限" not in text, fmt
+        assert "¥18,000.00×年化24.00%×125天÷365" in text and "逾期95天" in text, fmt
+        assert f"¥{allowed:,.2f}" in text and "¥1,800.00" in text and f"¥{1800 - allowed:,.2f}" in text, fmt
+    for fmt, text in texts(next(private_letters["zh"].glob("异议书_某投资咨询公司-私人借款_*.pdf")), "zh").items():
+        assert "人民法院不予支持" in text and "合同成立时（2024-09-01）" in text, fmt
+        assert "¥40,000.00×年化13.40%×105天÷365" in text, fmt  # 75 days overdue + 30
+
+
+def test_private_loan_signed_before_august_2020_is_disputed_under_article_31(tmp_path):
+    # Signed 2019-06-01: interest to 2020-08-19 under the old 24 % rule, after that 4 × the LPR when
+    # suit is filed (Art. 31), today's 3.00 % (since 2025-05-20): 12.00 %, not 4 × the 2019 rate.
+    # Allowed: 40,000 × 12 % × (75 + 30) / 365 = 1,380.82; claimed 5,600.00; disputed 4,219.18.
+    source = (SCENARIOS / "private-loan-over-cap.toml").read_text(encoding="utf-8")
+    assert "contract_date = 2024-09-01" in source
+    scenario = tmp_path / "old-private-loan.toml"
+    scenario.write_text(source.replace("contract_date = 2024-09-01", "contract_date = 2019-06-01"), encoding="utf-8")
+    out = tmp_path / "out"
+    done = run_cli("letters", scenario, "--out", out)
+    assert done.returncode == 0, done.stderr
+    allowed = round(40000 * 0.12 * 105 / 365, 2)
+    for fmt, text in texts(next(out.glob("异议书_某投资咨询公司-私人借款_*.pdf")), "zh").items():
+        assert "第三十一条" in text and "早于2020年8月20日" in text and "24%" in text, fmt
+        assert "起诉时一年期贷款市场报价利率" in text and "年化12.00%" in text, fmt
+        assert "合同成立时（2019-06-01）" not in text, fmt
+        assert f"¥{allowed:,.2f}" in text and f"¥{5600 - allowed:,.2f}" in text, fmt
+
+
+def test_plan_says_when_each_default_ends_never_a_payoff_the_plan_does_not_make(letters, negotiated_csv):
+    # Under the agreements every overdue loan is current from the first plan month, so its default
+    # ends then and the record is kept five years from it; 360借条 itself is paid until 2028-05
+    # (its last payment in the plan CSV), so "repaid 2026-12" would be false.
+    lang, out = letters
+    csv = negotiated_csv
+    first = csv["month"].min()
+    paid = csv[(csv["loan"] == "360借条") & (csv["payment"] > 0.005)]["month"]
+    assert paid.max() == "2028-05" and first == "2026-12"
+    until = f"{int(first[:4]) + 5}-{first[5:]}"
+    text = flat(pdf_text(next(out.glob("还款计划_*.pdf" if lang == "zh" else "repayment-plan_*.pdf"))), lang)
+    for loan in ("360借条", "京东金条"):  # the two reported to the credit bureau
+        if lang == "zh":
+            assert f"{loan}：按本计划逾期于{first}结束，不良记录约保留至{until}" in text
+        else:
+            assert f"{loan}: under this plan the default ends {first}; the record is kept until about {until}" in text
+    assert f"{first}还清" not in text and f"repaid {first}" not in text
+    assert not re.search(r"提前还¥0\.\d\d|plus ¥0\.\d\d paid ahead", text)  # a fen of rounding is not paying ahead
+
+
+def test_docx_tables_keep_their_column_widths_in_the_grid(letters):
+    # LibreOffice and WPS lay a table out from w:tblGrid: this month's table is lender 3.2 : amount
+    # 1.4 : note 4.0 of the 180 mm between 15 mm margins.
+    lang, out = letters
+    plan = docx.Document(str(next(out.glob("还款计划_*.docx" if lang == "zh" else "repayment-plan_*.docx"))))
+    table = plan.tables[0]
+    widths = [column.width for column in table.columns]
+    mm = 36000  # EMU per millimetre
+    assert sum(widths) == pytest.approx(180 * mm, rel=0.001)
+    assert [w / sum(widths) for w in widths] == pytest.approx([3.2 / 8.6, 1.4 / 8.6, 4.0 / 8.6], abs=0.001)
+
+
+def test_docx_letter_closing_is_one_unsplittable_paragraph_after_a_kept_one(letters):
+    # LibreOffice (the stand-in for WPS/Word) split 此致 from 敬礼 and the signature across pages
+    # when they were a chain of keep-with-next paragraphs: the closing lines are one paragraph
+    # whose lines stay together, kept with the paragraph before it.
+    lang, out = letters
+    first, last = ("此致", "日期") if lang == "zh" else ("Yours faithfully,", "Date:")
+    letters_docx = [p for p in out.glob("*.docx") if not p.name.startswith(("还款计划", "repayment-plan"))]
+    assert len(letters_docx) == 6
+    for path in letters_docx:
+        paragraphs = docx.Document(str(path)).paragraphs
+        k = next(j for j, p in enumerate(paragraphs) if p.text.lstrip("\u3000").startswith(first))
+        closing = paragraphs[k]
+        assert last in closing.text and "\n" in closing.text and paragraphs[-1] is closing, path.name
+        assert closing.paragraph_format.keep_together and paragraphs[k - 1].paragraph_format.keep_with_next, path.name
+        signature = next(line for line in closing.text.split("\n") if "签名" in line or "Signature" in line)
+        assert signature.startswith("\t"), path.name  # right-aligned at the tab stop, not typed spaces
+
+
+def test_no_dispute_letter_against_a_judgment_in_enforcement(counsellor_letters):
+    # 平安普惠 is in enforcement (执行) at 27 % a year: the judgment fixed what is owed, so a letter
+    # disputing the charges would be wrong; its negotiation letter asks for an enforcement
+    # settlement (执行和解) instead. 360借条 (sued, not yet judged, 24 % with charges above the cap)
+    # still gets its dispute letter.
+    names = [p.name for p in counsellor_letters.iterdir()]
+    assert not [n for n in names if n.startswith("异议书_平安普惠")]
+    assert any(n.startswith("异议书_360借条") for n in names)
+    for fmt, text in texts(next(counsellor_letters.glob("协商还款申请书_平安普惠_*.pdf")), "zh").items():
+        assert "执行和解" in text, fmt
+    plan = flat(pdf_text(next(counsellor_letters.glob("还款计划_*.pdf"))), "zh")
+    call = re.search(r"平安普惠：分期[^。]*。", plan).group(0)
+    assert "执行和解" in call and "核减" not in call
+
+
+def test_calendar_call_says_which_letters_to_send(tmp_path):
+    # The private loan (36 % against a 13.40 % cap) gets a dispute letter as well; the card
+    # (18.25 %, under the cap, no charges above it) only the request.
+    out = tmp_path / "plan.ics"
+    done = run_cli("calendar", SCENARIOS / "private-loan-over-cap.toml", "--out", out)
+    assert done.returncode == 0, done.stderr
+    calls = {str(e["SUMMARY"]): str(e["DESCRIPTION"]) for e in Calendar.from_ical(out.read_bytes()).walk("VEVENT")
+             if str(e["SUMMARY"]).startswith("第")}
+    private = next(d for s, d in calls.items() if "私人借款" in s)
+    card = next(d for s, d in calls.items() if "招商信用卡" in s)
+    assert "寄出协商还款申请书和异议书" in private and "异议书" not in card and "寄出协商还款申请书" in card
+
+
+def test_letter_states_no_fact_the_tool_does_not_know(tmp_path):
+    # A case with one loan: the letter must not say there are other loans to repay; and no letter
+    # says recordings were already kept (the tool cannot know), only that they will be.
+    source = (SCENARIOS / "private-loan-over-cap.toml").read_text(encoding="utf-8")
+    card = source.index('[[loans]]\nname = "招商信用卡"')
+    scenario = tmp_path / "one-loan.toml"
+    scenario.write_text(source[:card], encoding="utf-8")
+    out = tmp_path / "out"
+    done = run_cli("letters", scenario, "--out", out)
+    assert done.returncode == 0, done.stderr
+    for fmt, text in texts(next(out.glob("协商还款申请书_某投资咨询公司-私人借款_*.pdf")), "zh").items():
+        assert "其他借款" not in text and "可用于还款的金额有限。" in text, fmt
+    three = tmp_path / "three"
+    assert run_cli("letters", THREE, "--out", three).returncode == 0
+    for fmt, text in texts(next(three.glob("协商还款申请书_某小额贷款公司-速借小贷_*.pdf")), "zh").items():
+        assert "同时还需偿还其他借款" in text and "已保留" not in text and "会保留相关通话录音" in text, fmt
