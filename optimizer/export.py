@@ -68,6 +68,11 @@ def to_fen(ledger: Ledger) -> Ledger:
         target = np.where(clearing, view.owed, np.minimum(exact[:, t], view.owed))
         agreed = (view.agreed > 0) & (exact[:, t] >= view.agreed - 0.005)  # kept in the exact plan
         target = np.where(agreed, np.maximum(target, view.agreed), target)
+        # A month the exact plan ends current is paid its whole due amount, rounded up: a fen short
+        # would make the loan a month behind (a new run, a report) that the plan never had.
+        current = (ledger.overdue[:, t + 1] == 0.0) & (view.due > 0) & (exact[:, t] >= view.due - 0.005)
+        target = np.where(current, np.maximum(target, view.due), target)
+        agreed = agreed | current
         # An installment that settles the loan is paid to the fen like any clearing payment.
         settles = agreed & (target >= view.owed - 0.005)
         clearing = clearing | settles

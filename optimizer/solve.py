@@ -249,25 +249,18 @@ def seeded_start(arrays: LpArrays, solver: str = "highs", lp=None) -> LpSolution
 
 
 def single_run_start(arrays: LpArrays, behind: np.ndarray, solver: str = "highs", lp=None) -> LpSolution | None:
-    """A start for the single-run MILP from any pattern: each loan behind from its first month
-    behind to its last (a loan behind now: from month 1), the best plan for that pattern."""
-    layout = arrays.layout
+    """A start for the single-run MILP from any pattern (n, T): each loan behind from its first
+    month behind to its last (a loan behind now: from month 1), the best plan for that pattern."""
     behind = behind.astype(bool)
-    n, T = behind.shape
-    months = np.arange(T)
-    last = np.where(behind.any(axis=1), T - 1 - np.argmax(behind[:, ::-1], axis=1), -1)
-    first = np.where(behind.any(axis=1), np.argmax(behind, axis=1), T)
-    free_run = arrays.col_upper[layout.started[:, 0]] > 0  # loans current now with a run to choose
-    first = np.where(free_run, first, 0)
-    envelope = (months[None, :] >= first[:, None]) & (months[None, :] <= last[:, None])
-    lower, upper = arrays.col_lower.copy(), arrays.col_upper.copy()
-    watched = lower[layout.behind] < upper[layout.behind]
-    lower[layout.behind[watched]] = upper[layout.behind[watched]] = envelope[watched].astype(float)
-    started = (months[None, :] >= first[:, None]) & (last[:, None] >= 0)
-    lower[layout.started[free_run]] = upper[layout.started[free_run]] = started[free_run].astype(float)
-    lower[layout.take_columns] = upper[layout.take_columns] = 0.0
+    T = behind.shape[1]
+    some = behind.any(axis=1)
+    end = np.where(some, T - np.argmax(behind[:, ::-1], axis=1), T)
+    first = np.where(some, np.argmax(behind, axis=1), T)
+    from_start = arrays.col_upper[arrays.layout.started[:, 0]] == 0  # no run to choose: behind now
+    first = np.where(from_start, 0, first)
+    end = np.where(from_start & ~some, 0, end)
     lp = lp or (lambda a: _solve_once(a, solver))
-    found = lp(arrays._replace(col_lower=lower, col_upper=upper, integer=np.zeros(0, dtype=int)))
+    found = lp(_with_runs(arrays, first, end))
     return found if found.outcome is LpOutcome.OPTIMAL else None
 
 

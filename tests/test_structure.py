@@ -105,8 +105,9 @@ def test_rows_carry_readable_names():
 def test_warm_lp_re_solves_equal_cold_ones():
     # Sliders: weights and money change; the LPs under the MILP (a fixed pattern of months
     # behind) re-solved warm must give the cold objective to ¥0.01.
-    from optimizer import load_scenario, plan_terms
-    from optimizer.model import build_arrays
+    from optimizer import load_scenario, plan_terms, replay
+    from optimizer.heuristics import priority
+    from optimizer.model import any_pattern, build_arrays
     from optimizer.solve import Replanner, fixed_pattern
 
     base = load_scenario(SCENARIOS / "counsellor-twelve-loans.toml")
@@ -115,8 +116,10 @@ def test_warm_lp_re_solves_equal_cold_ones():
                {"essentials": 3500, "cash_on_hand": 8000}, {"legal": {"basis": "claim"}}, {}]
     for change in changes:
         scenario = base.replace(**change) if change else base
-        arrays = build_arrays(plan_terms(scenario))
-        behind = np.ones((arrays.layout.n, arrays.layout.T), dtype=bool)  # always feasible
+        terms = plan_terms(scenario)
+        arrays = any_pattern(build_arrays(terms))
+        # The priority rule's months behind: a pattern its own plan shows is feasible.
+        behind = replay(terms, priority(terms, scenario)).overdue[:, 1:] > 0
         again = fixed_pattern(arrays, behind, lp=warm.solve)
         cold = fixed_pattern(arrays, behind)
         assert again.objective == pytest.approx(cold.objective, abs=0.01), change
