@@ -147,16 +147,16 @@ _WORDS: dict[str, dict] = {
                              "unemployment certificate, medical records) with a written request.\""),
         "early_acceleration": lambda days, threshold: (
             f"# \"You demanded the whole balance after {days} days overdue. Please show me the contract clause that "
-            f"allows it and after how many days; if that condition was not met, the acceleration is excessive "
-            f"collection and I ask you to restore the installments.\"\n"
+            f"allows it and after how many days; if that condition was not met, the acceleration has not taken "
+            f"effect, I object to it and ask you to restore the installments.\"\n"
             f"   (Clauses often say 30, 60 or 90 days; {threshold} days is assumed here. Check the contract.)"),
         "penalty_above_cap": lambda rate, cap: (
-            f"# \"Your penalty rate of {pct(rate)} a year takes interest, penalty and fees above the legal cap of "
-            f"{pct(cap.yearly_rate)}; I dispute the penalty interest above the cap.\""),
+            f"# \"Your penalty rate of {pct(rate)} a year takes interest, penalty and fees above the "
+            f"{pct(cap.yearly_rate)} a year that courts protect; I ask you to cut the penalty interest above it.\""),
         "breakdown": lambda: "# \"Please send me an itemised statement in writing: principal, interest, penalty interest and fees, "
                              "and the contract and any acceleration notice.\"",
         "dispute": lambda cap, rule_zh: (
-            f"# \"You are charging {yuan(cap.claimed_charges)} in interest, penalty and fees. Under the legal cap "
+            f"# \"You are charging {yuan(cap.claimed_charges)} in interest, penalty and fees. Under the cap courts apply "
             f"({cap.rule}) about {yuan(cap.allowed_charges)} can be claimed. I dispute {yuan(cap.disputable)} and ask "
             f"you to remove it.\""),
         "rate_above_cap": lambda t, cap: (
@@ -169,8 +169,10 @@ _WORDS: dict[str, dict] = {
             + f"on {yuan(ask.principal)} at {pct(ask.yearly_rate)} a year. Please restore installments on these terms.\""),
         "waiver": lambda t, owed: (
             "# \"Please waive the penalty interest"
-            + (f": {yuan(owed)} owed now, " if owed else ": ")
-            + f"{yuan(t.penalty_waiver)} in all if nothing changes.\""),
+            + (f": the {yuan(owed)} charged so far" if owed else "")
+            + (f"{' and' if owed else ':'} what would follow (about {yuan(t.penalty_waiver)} in all if nothing changes)"
+               if t.penalty_waiver > owed + 0.005 else "")
+            + ".\""),
         "offer": lambda t: (
             f"# Your offer of {yuan(t.offer_amount)} by {t.offer_by}: the plan says "
             f"{'accept it' if t.take_offer else 'decline it unless it improves'}."),
@@ -201,13 +203,13 @@ _WORDS: dict[str, dict] = {
         "hardship": lambda: "# 「我现在收入下降，可以提供收入证明、失业证明或医疗证明等困难证明，并书面提出申请。」",
         "early_acceleration": lambda days, threshold: (
             f"# 「我只逾期{days}天，你们就要求一次性全额还款。请出示合同中允许提前到期的条款和约定的逾期天数；"
-            "条件未满足的，属于过度催收，我对加速到期有异议，请恢复分期。」\n"
+            "约定的条件未成就的，提前到期不发生效力，我对加速到期有异议，请恢复分期。」\n"
             f"   （合同常见约定为30、60或90天，这里按{threshold}天估计，请以合同为准。）"),
         "penalty_above_cap": lambda rate, cap: (
-            f"# 「罚息年化{pct(rate)}，加上利息和费用已超过年化{pct(cap.yearly_rate)}的法定上限，超出部分的罚息我有异议。」"),
+            f"# 「罚息年化{pct(rate)}，加上利息和费用已超过年化{pct(cap.yearly_rate)}的司法保护上限，超出部分的罚息请予调减。」"),
         "breakdown": lambda: "# 「请书面提供还款明细：本金、利息、罚息和各项费用，以及借款合同和加速到期通知。」",
         "dispute": lambda cap, rule_zh: (
-            f"# 「你们收取的利息、罚息和费用合计{yuan(cap.claimed_charges)}。按法定上限（{rule_zh}），"
+            f"# 「你们收取的利息、罚息和费用合计{yuan(cap.claimed_charges)}。按司法保护上限（{rule_zh}），"
             f"大约只能主张{yuan(cap.allowed_charges)}。超出的{yuan(cap.disputable)}我有异议，请予以减除。」"),
         "rate_above_cap": lambda t, cap: (
             f"   「年化{pct(t.yearly_rate)}超过了{pct(cap.yearly_rate)}的上限，今后的利息不应超过{pct(cap.yearly_rate)}。」"),
@@ -217,7 +219,11 @@ _WORDS: dict[str, dict] = {
             + (f"（先延期{ask.grace}个月）" if ask.grace else "")
             + f"，每月还{yuan(ask.monthly)}，共{ask.months}期。」"),
         "waiver": lambda t, owed: (
-            f"# 「请减免罚息：{f'目前欠罚息{yuan(owed)}，' if owed else ''}如果不调整，总共会产生{yuan(t.penalty_waiver)}。」"),
+            "# 「请减免罚息"
+            + (f"：已产生的罚息{yuan(owed)}" if owed else "")
+            + (f"{'，以及' if owed else '：'}今后产生的罚息（如果不调整，预计总共{yuan(t.penalty_waiver)}）"
+               if t.penalty_waiver > owed + 0.005 else "")
+            + "。」"),
         "offer": lambda t: (
             f"# 对方提出{t.offer_by}前一次性结清{yuan(t.offer_amount)}："
             f"{'建议接受' if t.take_offer else '除非条件更好，否则建议不接受'}。"),
