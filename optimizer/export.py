@@ -69,18 +69,23 @@ def to_fen(ledger: Ledger) -> Ledger:
         agreed = (view.agreed > 0) & (exact[:, t] >= view.agreed - 0.005)  # kept in the exact plan
         target = np.where(agreed, np.maximum(target, view.agreed), target)
         # A month the exact plan ends current is paid its whole due amount, rounded up: a fen short
-        # would make the loan a month behind (a new run, a report) that the plan never had.
-        current = (ledger.overdue[:, t + 1] == 0.0) & (view.due > 0) & (exact[:, t] >= view.due - 0.005)
-        target = np.where(current, np.maximum(target, view.due), target)
-        agreed = agreed | current
-        # An installment that settles the loan is paid to the fen like any clearing payment.
-        settles = agreed & (target >= view.owed - 0.005)
-        clearing = clearing | settles
-        target = np.where(settles, view.owed, target)
-        agreed = agreed & ~settles
+        # would make the loan a month behind (a new run, a report) that the plan never had. Only
+        # where it fits the month's own money: never from what later essentials need.
+        current = (ledger.overdue[:, t + 1] == 0.0) & (view.due > 0) & (exact[:, t] >= view.due - 0.005) & ~agreed
         # The reserve for later essentials is the ledger's concern, not the rounding's.
-        cap = math.floor((view.available + ledger.terms.reserve[t]) * 100 + 1e-6)
-        return _fen_split(target, clearing, max(cap, 0), agreed) / 100
+        cap = max(math.floor((view.available + ledger.terms.reserve[t]) * 100 + 1e-6), 0)
+        free = math.floor(view.available * 100 + 1e-6)
+
+        def split(target, clearing, agreed):
+            # An installment that settles the loan is paid to the fen like any clearing payment.
+            settles = agreed & (target >= view.owed - 0.005)
+            target = np.where(settles, view.owed, target)
+            return _fen_split(target, clearing | settles, cap, agreed & ~settles)
+
+        fen = split(np.where(current, np.maximum(target, view.due), target), clearing, agreed | current)
+        if current.any() and fen.sum() > max(free, 0):
+            fen = split(target, clearing, agreed)
+        return fen / 100
 
     return replay(ledger.terms, policy)
 
