@@ -11,21 +11,26 @@ sidebar's "reset to file" drops it.
 
 from __future__ import annotations
 
+import datetime as dt
+import sys
+
 import pandas as pd
 import streamlit as st
 
-from dashboard import charts, engine, state
+from dashboard import cases, charts, engine, state
 from dashboard.i18n import (
     CSV_HEADERS, CSV_VALUES, LANG_NAMES, LANGS, STYLE, error_text, month_name, months_in_words, problem_text, t, yuan, yuan0,
 )
 from optimizer import DebtplanError, Scenario, load_scenario, scenario_from_bytes, summarize
 from optimizer.export import plan_table
 from optimizer.calendar_export import payment_calendar
+from optimizer.casework import STAGES, actual_vs_plan, case_state, caseload, caseload_frame
 from optimizer.documents import letter_files
+from optimizer.errors import CaseFileError
 from optimizer.planner import BEFORE_PLAN, credit_records, new_triggers, triggers
 from optimizer.scripts import notes_for_borrower, script_for_lender
 
-VIEWS = ("plan", "compare", "negotiate", "export")
+VIEWS = ("plan", "compare", "negotiate", "export", "cases")
 COST_PARTS = ("lawsuit", "credit", "collection", "records", "missed", "other")  # harms, as state.cost_parts names them
 
 
@@ -490,6 +495,135 @@ def export_view(scenario: Scenario, lang: str, loans_box, title: str) -> None:
     download_targets_and_scripts(scenario, engine.targets(sj), lang, title, "export")
 
 
+# ---- the Cases view: the case file's caseload and one case against its plan ------------------------
+
+# On the Cases view the sidebar's inputs (for the example or uploaded scenario) do not apply: they are
+# hidden, not removed, so that what was typed or uploaded there is still there on the way back.
+HIDE_SIDEBAR = ("<style>[data-testid='stSidebar'], [data-testid='stExpandSidebarButton'], "
+                "[data-testid='stSidebarCollapsedControl'] { display: none !important; }</style>")
+
+
+def case_settings() -> tuple[str, str | None, dt.date]:
+    """(case file URL, the --db given if any, today), worked out once per session as `debtplan case`
+    does (see dashboard/cases.py); tests set ``case_db`` and ``case_today`` in session state."""
+    if "case_db" not in st.session_state:
+        given, today = cases.start_options(sys.argv[1:])
+        st.session_state["case_db"] = cases.case_file_url(given)
+        st.session_state["case_db_flag"] = given
+        st.session_state.setdefault("case_today", today)
+    return (st.session_state["case_db"], st.session_state.get("case_db_flag"),
+            st.session_state.get("case_today") or dt.date.today())
+
+
+def pick_from_table() -> None:
+    """A row clicked in the caseload opens that case."""
+    rows = st.session_state["caseload_table"].selection.rows
+    shown = st.session_state.get("caseload_shown", [])
+    if rows and rows[0] < len(shown):
+        st.session_state["case_pick"] = shown[rows[0]]
+
+
+def cases_view(lang: str) -> None:
+    st.html(HIDE_SIDEBAR)
+    url, flag, today = case_settings()
+    st.subheader(t("cases_title", lang))
+    try:
+        cf, path = cases.open_case_file(url)
+    except CaseFileError as exc:
+        st.error(t("cases_error", lang) + cases.error_text(exc, lang))
+        return
+    if cf is None or not cf.case_names():
+        if cf is not None:
+            cf.close()
+        st.info(t("cases_no_file" if cf is None else "cases_empty", lang, path=path))
+        st.markdown(t("cases_how_new", lang))
+        st.code(cases.first_case_commands(flag), language="bash")
+        st.markdown(t("cases_how_other", lang))
+        st.code("streamlit run dashboard/app.py -- --db cases.db", language="bash")
+        return
+    store = st.session_state.setdefault("cases_page", {"search": "", "stage": None, "calls": False})
+    with cf:
+        st.caption(t("cases_where", lang, path=path, date=today.isoformat()))
+        a, b, c = st.columns([3, 3, 2], vertical_alignment="bottom")
+        store["search"] = a.text_input(t("case_search", lang), value=store["search"], key="case_search")
+        options = [None, *STAGES]
+        store["stage"] = b.selectbox(t("case_stage", lang), options, index=options.index(store["stage"]), key="case_stage",
+                                     format_func=lambda s: t("stage_all", lang) if s is None else cases.stage_word(s, lang))
+        store["calls"] = c.checkbox(t("calls_only", lang), value=store["calls"], key="case_calls")
+        rows = caseload(cf, today, store["search"].strip() or None, store["stage"], store["calls"])
+        st.session_state["caseload"] = rows  # for tests
+        if not rows:
+            st.info(t("cases_none_match", lang))
+            return
+        st.markdown(t("cases_count", lang, n=len(rows), calls=sum(r.needs_call for r in rows)))
+        caseload_section(rows, lang, today)
+        names = [r.case for r in rows]
+        if st.session_state.get("case_pick") not in names:
+            st.session_state["case_pick"] = store.get("case") if store.get("case") in names else names[0]
+        store["case"] = st.selectbox(t("case_pick", lang), names, key="case_pick",
+                                     format_func=lambda n: ("☎ " if next(r for r in rows if r.case == n).needs_call else "") + n)
+        data = cf.load(store["case"])
+    case_section(data, next(r for r in rows if r.case == store["case"]), today, lang, flag)
+
+
+def caseload_section(rows, lang: str, today: dt.date) -> None:
+    frame = cases.caseload_table(rows, lang)
+    st.session_state["caseload_shown"] = [r.case for r in rows]
+    # Widths in pixels so that every column fits a 1440 px screen; long cells show in full on hover
+    # and in the case below.
+    widths = {"col_case": 110, "col_urgency": 52, "col_top": 300, "col_due": 150, "col_missed": 160, "col_agreements": 150,
+              "col_stages": 150, "col_owed": 96, "col_behind": 96, "col_last_payment": 92, "col_last_plan": 92}
+    helps = {"col_urgency": t("col_urgency_help", lang), "col_behind": t("col_behind_help", lang)}
+    config = {}
+    for col in cases.CASELOAD_COLUMNS:
+        name = t(col, lang)
+        if col in cases.CASELOAD_MONEY:
+            config[name] = st.column_config.NumberColumn(name, format="¥%,.2f", width=widths[col], help=helps.get(col))
+        elif col == "col_urgency":
+            config[name] = st.column_config.NumberColumn(name, format="%d", width=widths[col], help=helps[col])
+        else:
+            config[name] = st.column_config.TextColumn(name, width=widths[col], pinned=col == "col_case")
+    st.dataframe(frame, hide_index=True, width="stretch", height=35 * (len(frame) + 1) + 3, column_config=config,
+                 placeholder="", key="caseload_table", on_select=pick_from_table, selection_mode="single-row")
+    st.download_button(t("download_caseload", lang), state.csv_bytes(caseload_frame(rows)),
+                       state.file_name("debtplan", t("file_caseload", lang), "csv", today), "text/csv",
+                       key="dl_caseload", on_click="ignore")
+
+
+def case_section(data, row, today: dt.date, lang: str, flag: str | None) -> None:
+    """One case: what to do next, actual against plan (chart and drift), the loans as they stand."""
+    case_now = case_state(data, today)
+    vs = actual_vs_plan(data, today)
+    month = case_now.month.strftime("%Y-%m")
+    with st.container(border=True, key="case_detail"):
+        st.markdown(f"### {t('case_head', lang, case=data.case.name)}")
+        st.markdown(t("case_figures", lang, owed=yuan(row.owed), month=month_name(month, lang), behind=yuan(row.behind),
+                      paid=row.last_payment.isoformat() if row.last_payment else t("none_yet", lang),
+                      plan=row.last_plan.isoformat() if row.last_plan else t("none_yet", lang)))
+        st.markdown(f"##### {t('next_steps', lang)}")
+        steps = [cases.reason_text(r, lang) for r in row.why] or [t("nothing_to_do", lang)]
+        st.markdown("\n".join(f"- {text}" for text in steps))
+        if case_now.note_items:
+            st.warning(t("notes_title", lang) + "\n\n" + "\n".join(f"- {cases.note_text(n, lang)}" for n in case_now.note_items))
+    st.markdown(f"##### {t('avp_title', lang)}")
+    if vs.rows:
+        loans = [loan.name for loan in case_now.base.loans]
+        st.plotly_chart(charts.actual_vs_plan_figure(vs, lang, loans), width="stretch",
+                        config={"displayModeBar": False, "responsive": True}, theme=None, key="avp_chart")
+        st.caption(t("avp_note", lang, month=month_name(vs.month, lang)))
+    else:
+        st.info(t("avp_none", lang))
+    st.markdown(f"##### {t('drift_title', lang)}")
+    st.markdown("\n".join(f"- {cases.drift_line(d, lang)}" for d in vs.drift))
+    number_table(cases.drift_table(vs, lang), t("loan", lang))
+    st.markdown(f"##### {t('loans_now', lang, month=month_name(month, lang))}")
+    number_table(cases.loans_table(case_now, lang), t("loan", lang), counts=(t("col_months_behind", lang),),
+                 text=(t("lender", lang), t("col_state", lang), t("col_agreements", lang)))
+    st.markdown(t("record_commands", lang))
+    loan = next((s.name for s in case_now.loans if not s.closed), case_now.loans[0].name)
+    st.code(cases.commands(data.case.name, loan, case_now.month, flag), language="bash")
+
+
 # ---- the page -----------------------------------------------------------------------------------
 
 def main() -> None:
@@ -516,6 +650,10 @@ def main() -> None:
     messages = st.container()
     view = st.segmented_control(t("view", lang), VIEWS, format_func=lambda v: t(f"view_{v}", lang), default="plan",
                                 required=True, key="view")
+    if view == "cases":  # the case file's, not the scenario's: the sidebar's inputs do not apply
+        cases_view(lang)
+        run_done(values["income"])
+        return
     body = st.container()
 
     def loans_box() -> None:
@@ -566,10 +704,14 @@ def main() -> None:
                 export_view(scenario, lang, loans_box, title)
     except engine.Superseded:
         st.stop()  # a newer run of this session has the page
-    # The page's last element: which run finished, and on what income (bench/browser.py and the
-    # browser tests wait for it; hidden from view and from screen readers).
+    run_done(values["income"])
+
+
+def run_done(income: float) -> None:
+    """The page's last element: which run finished, and on what income (bench/browser.py and the
+    browser tests wait for it; hidden from view and from screen readers)."""
     st.session_state["runs_done"] = st.session_state.get("runs_done", 0) + 1
-    st.html(f'<span id="run-done" data-run="{st.session_state["runs_done"]}" data-income="{values["income"]:.2f}" hidden></span>')
+    st.html(f'<span id="run-done" data-run="{st.session_state["runs_done"]}" data-income="{income:.2f}" hidden></span>')
 
 
 main()
