@@ -537,9 +537,9 @@ def cases_view(lang: str) -> None:
             cf.close()
         st.info(t("cases_no_file" if cf is None else "cases_empty", lang, path=path))
         st.markdown(t("cases_how_new", lang))
-        st.code(cases.first_case_commands(flag), language="bash")
+        st.code(cases.first_case_commands(flag), language=None, wrap_lines=True)
         st.markdown(t("cases_how_other", lang))
-        st.code("streamlit run dashboard/app.py -- --db cases.db", language="bash")
+        st.code("streamlit run dashboard/app.py -- --db cases.db", language=None, wrap_lines=True)
         return
     store = st.session_state.setdefault("cases_page", {"search": "", "stage": None, "calls": False})
     with cf:
@@ -570,9 +570,9 @@ def caseload_section(rows, lang: str, today: dt.date) -> None:
     frame = cases.caseload_table(rows, lang)
     st.session_state["caseload_shown"] = [r.case for r in rows]
     # Widths in pixels so that every column fits a 1440 px screen; long cells show in full on hover
-    # and in the case below.
-    widths = {"col_case": 110, "col_urgency": 52, "col_top": 300, "col_due": 150, "col_missed": 160, "col_agreements": 150,
-              "col_stages": 150, "col_owed": 96, "col_behind": 96, "col_last_payment": 92, "col_last_plan": 92}
+    # and in the case below (the last plan too: a table with it would not fit).
+    widths = {"col_case": 100, "col_urgency": 50, "col_top": 260, "col_due": 130, "col_missed": 150, "col_agreements": 140,
+              "col_stages": 150, "col_owed": 92, "col_behind": 92, "col_last_payment": 88}
     helps = {"col_urgency": t("col_urgency_help", lang), "col_behind": t("col_behind_help", lang)}
     config = {}
     for col in cases.CASELOAD_COLUMNS:
@@ -621,7 +621,7 @@ def case_section(data, row, today: dt.date, lang: str, flag: str | None) -> None
                  text=(t("lender", lang), t("col_state", lang), t("col_agreements", lang)))
     st.markdown(t("record_commands", lang))
     loan = next((s.name for s in case_now.loans if not s.closed), case_now.loans[0].name)
-    st.code(cases.commands(data.case.name, loan, case_now.month, flag), language="bash")
+    st.code(cases.commands(data.case.name, loan, case_now.month, flag), language=None, wrap_lines=True)
 
 
 # ---- the page -----------------------------------------------------------------------------------

@@ -150,13 +150,12 @@ def caseload_table(rows: list[CaseloadRow], lang: str) -> pd.DataFrame:
             t("col_owed", lang): r.owed,
             t("col_behind", lang): r.behind,
             t("col_last_payment", lang): r.last_payment.isoformat() if r.last_payment else "",
-            t("col_last_plan", lang): r.last_plan.isoformat() if r.last_plan else "",
         })
     return pd.DataFrame(out, columns=[t(c, lang) for c in CASELOAD_COLUMNS])
 
 
 CASELOAD_COLUMNS = ("col_case", "col_urgency", "col_top", "col_due", "col_missed", "col_agreements", "col_stages",
-                    "col_owed", "col_behind", "col_last_payment", "col_last_plan")
+                    "col_owed", "col_behind", "col_last_payment")
 CASELOAD_MONEY = ("col_owed", "col_behind")
 
 

@@ -128,7 +128,7 @@ def cost_figure(parts: dict[str, dict[str, float]], lang: str) -> go.Figure:
 
 def actual_vs_plan_figure(vs: ActualVsPlan, lang: str, loans: Sequence[str] = ()) -> go.Figure:
     """Planned against paid per month and loan (the result of ``casework.actual_vs_plan``): a bar
-    for what was paid to each loan, a dash at what the plan in force asked for it that month, and
+    for what was paid to each loan, a dark dash at what the plan in force asked for it that month, and
     the month still open shaded. ``loans``: the case's loans in its scenario's order, so that each
     loan has the colour it has in the plan charts."""
     frame = vs.frame()
@@ -140,10 +140,11 @@ def actual_vs_plan_figure(vs: ActualVsPlan, lang: str, loans: Sequence[str] = ()
         colour = loan_colour(order.index(loan))
         fig.add_bar(x=part["month"].tolist(), y=part["paid"].tolist(), name=loan, marker_color=colour, offsetgroup=loan,
                     legendgroup=loan, hovertemplate=f"{paid_word} ¥%{{y:,.2f}}")
-        # A dash as wide as the bar: a "line-ew" marker in the loan's colour, in the bar's group.
+        # The plan: a dark dash over the loan's bar ("line-ew" marker in the bar's group), seen
+        # also where the bar reaches it exactly, and where nothing was paid.
         fig.add_scatter(x=part["month"].tolist(), y=part["planned"].tolist(), name=f"{loan} · {planned_word}",
                         mode="markers", offsetgroup=loan, legendgroup=loan, showlegend=False,
-                        marker=dict(symbol="line-ew", size=22, color=colour, line=dict(width=4, color=colour)),
+                        marker=dict(symbol="line-ew", size=18, color=TEXT, line=dict(width=3, color=TEXT)),
                         hovertemplate=f"{planned_word} ¥%{{y:,.2f}}")
     months = sorted(set(frame["month"]))
     if vs.month in months:
