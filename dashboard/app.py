@@ -547,7 +547,8 @@ def cases_view(lang: str) -> None:
         a, b, c = st.columns([3, 3, 2], vertical_alignment="bottom")
         store["search"] = a.text_input(t("case_search", lang), value=store["search"], key="case_search")
         options = [None, *STAGES]
-        store["stage"] = b.selectbox(t("case_stage", lang), options, index=options.index(store["stage"]), key="case_stage",
+        # A key per language: the options' words change with it, and a kept widget would show the old ones.
+        store["stage"] = b.selectbox(t("case_stage", lang), options, index=options.index(store["stage"]), key=f"case_stage::{lang}",
                                      format_func=lambda s: t("stage_all", lang) if s is None else cases.stage_word(s, lang))
         store["calls"] = c.checkbox(t("calls_only", lang), value=store["calls"], key="case_calls")
         rows = caseload(cf, today, store["search"].strip() or None, store["stage"], store["calls"])

@@ -30,7 +30,7 @@ from optimizer.errors import (
     CaseFileError, DatabaseBusy, DatabaseTooNew, DatabaseUnusable, NoCaseFile, UnsupportedDatabase,
 )
 
-from .i18n import month_name, t, yuan
+from .i18n import day_name, month_name, t, yuan
 
 
 def start_options(argv: list[str]) -> tuple[str | None, dt.date | None]:
@@ -98,7 +98,7 @@ def reason_text(reason: Reason, lang: str) -> str:
     words = {"loan": reason.loan, "amount": yuan(reason.amount), "month": month_name(reason.month, lang)}
     kind = reason.kind.replace(" ", "_").replace("-", "_")
     if reason.kind == "court":
-        return t("reason_court", lang, loan=reason.loan, day=reason.month, event=t(f"court_{reason.detail}", lang))
+        return t("reason_court", lang, loan=reason.loan, day=day_name(reason.month, lang), event=t(f"court_{reason.detail}", lang))
     if reason.kind in ("agreement broken", "agreement ending"):
         kind += f"_{reason.detail}"
     return t(f"reason_{kind}", lang, **words)

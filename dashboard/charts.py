@@ -152,7 +152,9 @@ def actual_vs_plan_figure(vs: ActualVsPlan, lang: str, loans: Sequence[str] = ()
         start = dt.date(year, m, 1)
         fig.add_vrect(x0=(start - dt.timedelta(days=15)).isoformat(), x1=(start + dt.timedelta(days=15)).isoformat(),
                       fillcolor="#e3e5ea", opacity=0.5, layer="below", line_width=0,
-                      annotation_text=t("open_month", lang), annotation_position="top left",
+                      annotation_text=t("open_month", lang), annotation_position="outside top left",
                       annotation_font=dict(color=TEXT, size=12))
     fig.update_layout(barmode="group", scattermode="group", hovermode="x unified", legend_traceorder="normal")
-    return _layout(fig, lang, max(len(months), 1))
+    fig = _layout(fig, lang, max(len(months), 1))
+    fig.update_layout(margin=dict(t=26))  # room for the open month's label above the plot
+    return fig

@@ -471,6 +471,14 @@ def month_name(month: str | None, lang: str) -> str:
     return f"{year}年{m}月" if lang == "zh" else f"{_MONTHS_EN[m - 1]} {year}"
 
 
+def day_name(day: str, lang: str) -> str:
+    """"2027-02-25" -> "2027年2月25日"; in English it stays as written."""
+    if lang != "zh":
+        return day
+    year, month, d = map(int, day.split("-"))
+    return f"{year}年{month}月{d}日"
+
+
 def months_in_words(text: str, lang: str) -> str:
     """Every "YYYY-MM" in a text (a script from the engine) written as a month name."""
     return re.sub(r"(?<![\d-])(\d{4})-(\d{2})(?![\d-])", lambda m: month_name(m.group(0), lang), text)

@@ -126,6 +126,8 @@ def test_the_caseload_lists_every_case_most_urgent_first(case_db, lang):
     # 李四's enforcement 20 days ago (urgency 80) comes before 张三's missed payment (60).
     assert [c.removeprefix("☎ ") for c in frame.iloc[:, 0]] == ["李四", "张三"]
     assert all(c.startswith("☎ ") for c in frame.iloc[:, 0])  # both need a call
+    top = dict(zip([c.removeprefix("☎ ") for c in frame.iloc[:, 0]], frame.iloc[:, 2]))
+    assert top["李四"].startswith("私人借款：2027年2月18日进入强制执行" if lang == "zh" else "私人借款: enforcement began on 2027-02-18")
     owed = frame["欠款" if lang == "zh" else "Owed"].tolist()
     assert all(v > 0 for v in owed)
     texts = " ".join(m.value for m in at.markdown)
@@ -140,11 +142,11 @@ def test_search_and_stage_filter_narrow_the_caseload(case_db):
     ok(at)
     assert [r.case for r in at.session_state["caseload"]] == ["张三"]
     at.text_input(key="case_search").input("").run()
-    at.selectbox(key="case_stage").set_value("enforcement").run()
+    at.selectbox(key="case_stage::zh").set_value("enforcement").run()
     assert [r.case for r in at.session_state["caseload"]] == ["李四"]
-    at.selectbox(key="case_stage").set_value("agreement").run()
+    at.selectbox(key="case_stage::zh").set_value("agreement").run()
     assert [r.case for r in at.session_state["caseload"]] == ["张三"]
-    at.selectbox(key="case_stage").set_value(None).run()
+    at.selectbox(key="case_stage::zh").set_value(None).run()
     at.text_input(key="case_search").input("王五").run()
     assert at.session_state["caseload"] == [] and any("没有符合条件的案件" in i.value for i in at.info)
 
