@@ -11,27 +11,12 @@ from __future__ import annotations
 import datetime as dt
 import re
 
-import pytest
 
 from bench.browser import run_count, serve, settle
 
 from .conftest import SCENARIOS
-from .test_browser import CONTRAST_JS, choose, guarded_page, screenshot
+from .test_browser import SHOTS, CONTRAST_JS, browser, choose, guarded_page, screenshot  # noqa: F401 (the browser fixture)
 from .test_dashboard_cases import build_case_file
-
-SHOTS = __import__("tests.test_browser", fromlist=["SHOTS"]).SHOTS
-
-
-@pytest.fixture()
-def browser():
-    from playwright.sync_api import sync_playwright
-
-    from bench.browser import launch
-
-    with sync_playwright() as pw:
-        chromium = launch(pw)
-        yield chromium
-        chromium.close()
 
 
 def test_the_cases_view_shows_the_caseload_and_the_chart(tmp_path, monkeypatch, browser):
