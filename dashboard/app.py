@@ -24,9 +24,9 @@ from dashboard.i18n import (
 from optimizer import DebtplanError, Scenario, load_scenario, scenario_from_bytes, summarize
 from optimizer.export import plan_table
 from optimizer.calendar_export import payment_calendar
-from optimizer.casework import STAGES, actual_vs_plan, case_state, caseload, caseload_frame
+from optimizer.casework import STAGES, actual_vs_plan, case_state, caseload, caseload_frame, record_payment
 from optimizer.documents import letter_files
-from optimizer.errors import CaseFileError
+from optimizer.errors import CaseFileError, NoCaseFile
 from optimizer.planner import BEFORE_PLAN, credit_records, new_triggers, triggers
 from optimizer.scripts import notes_for_borrower, script_for_lender
 
@@ -564,7 +564,7 @@ def cases_view(lang: str) -> None:
         store["case"] = st.selectbox(t("case_pick", lang), names, key="case_pick",
                                      format_func=lambda n: ("☎ " if next(r for r in rows if r.case == n).needs_call else "") + n)
         data = cf.load(store["case"])
-    case_section(data, next(r for r in rows if r.case == store["case"]), today, lang, flag)
+    case_section(data, next(r for r in rows if r.case == store["case"]), today, lang, flag, url)
 
 
 def caseload_section(rows, lang: str, today: dt.date) -> None:
@@ -591,11 +591,15 @@ def caseload_section(rows, lang: str, today: dt.date) -> None:
                        key="dl_caseload", on_click="ignore")
 
 
-def case_section(data, row, today: dt.date, lang: str, flag: str | None) -> None:
-    """One case: what to do next, actual against plan (chart and drift), the loans as they stand."""
+def case_section(data, row, today: dt.date, lang: str, flag: str | None, url: str) -> None:
+    """One case: what to do next, actual against plan (chart and drift), the loans as they stand,
+    recording a payment."""
     case_now = case_state(data, today)
     vs = actual_vs_plan(data, today)
     month = case_now.month.strftime("%Y-%m")
+    done = st.session_state.pop("payment_recorded", None)
+    if done:
+        st.success(t("pay_done", lang, **done))
     with st.container(border=True, key="case_detail"):
         st.markdown(f"### {t('case_head', lang, case=data.case.name)}")
         st.markdown(t("case_figures", lang, owed=yuan(row.owed), month=month_name(month, lang), behind=yuan(row.behind),
@@ -620,9 +624,40 @@ def case_section(data, row, today: dt.date, lang: str, flag: str | None) -> None
     st.markdown(f"##### {t('loans_now', lang, month=month_name(month, lang))}")
     number_table(cases.loans_table(case_now, lang), t("loan", lang), counts=(t("col_months_behind", lang),),
                  text=(t("lender", lang), t("col_state", lang), t("col_agreements", lang)))
+    payment_form(data, case_now, today, lang, url)
     st.markdown(t("record_commands", lang))
     loan = next((s.name for s in case_now.loans if not s.closed), case_now.loans[0].name)
     st.code(cases.commands(data.case.name, loan, case_now.month, flag), language=None, wrap_lines=True)
+
+
+def payment_form(data, case_now, today: dt.date, lang: str, url: str) -> None:
+    """Record a payment for this case: the checks and the one transaction of `debtplan case pay`
+    (casework.record_payment); a refused payment writes nothing and says why."""
+    with st.form("record_payment", clear_on_submit=False, border=True):
+        st.markdown(f"##### {t('pay_title', lang)}")
+        a, b, c = st.columns([2, 2, 2])
+        loan = a.selectbox(t("loan", lang), [s.name for s in case_now.loans if not s.closed] or [case_now.loans[0].name],
+                           key="pay_loan")
+        amount = b.text_input(t("pay_amount", lang), key="pay_amount", placeholder="1200.50")
+        day = c.date_input(t("pay_date", lang), value=today, max_value=today, key="pay_date", format="YYYY-MM-DD")
+        note = st.text_input(t("pay_note", lang), key="pay_note", max_chars=200)
+        submitted = st.form_submit_button(t("pay_submit", lang), type="primary", key="pay_submit")
+    if not submitted:
+        return
+    try:
+        cf, _ = cases.open_case_file(url)
+        if cf is None:  # removed since the page was drawn: never made again here
+            raise NoCaseFile(path=url)
+        with cf:
+            _, name, paid_on, fen = record_payment(cf, data.case.name, loan, amount, day.isoformat() if day else None,
+                                                   note, today)
+    except DebtplanError as exc:
+        st.error(cases.error_text(exc, lang))
+        return
+    st.session_state["payment_recorded"] = {"amount": yuan(fen / 100), "loan": name, "day": paid_on.isoformat()}
+    for key in ("pay_amount", "pay_note"):
+        st.session_state.pop(key, None)
+    st.rerun()
 
 
 # ---- the page -----------------------------------------------------------------------------------

@@ -27,7 +27,8 @@ import pandas as pd
 from optimizer.casefile import CaseFile, database_url
 from optimizer.casework import ActualVsPlan, AgreementInForce, CaseloadRow, CaseState, LoanDrift, Note, Reason
 from optimizer.errors import (
-    CaseFileError, DatabaseBusy, DatabaseTooNew, DatabaseUnusable, NoCaseFile, UnsupportedDatabase,
+    BadAmount, BadDate, CaseFileError, CaseNotFound, DatabaseBusy, DatabaseTooNew, DatabaseUnusable, DateBeforeCase,
+    DateInFuture, DebtplanError, LoanSettled, NoCaseFile, UnsupportedDatabase,
 )
 
 from .i18n import day_name, month_name, t, yuan
@@ -65,10 +66,25 @@ def open_case_file(url: str) -> tuple[CaseFile | None, str]:
     return cf, str(cf.path)
 
 
-def error_text(exc: CaseFileError, lang: str) -> str:
-    f = exc.fields
-    if lang != "zh":
+def error_text(exc: DebtplanError, lang: str) -> str:
+    """One line for a case-file error, in the page's language."""
+    if lang != "zh" or not isinstance(exc, CaseFileError):
         return str(exc)
+    f = exc.fields
+    if isinstance(exc, BadAmount):
+        return t("bad_amount", lang, value=f["value"])
+    if isinstance(exc, BadDate):
+        return t("bad_date", lang, value=f["value"])
+    if isinstance(exc, DateInFuture):
+        return t("date_in_future", lang, value=f["value"], today=f["today"])
+    if isinstance(exc, DateBeforeCase):
+        return t("date_before_case", lang, value=f["value"], start=month_name(f["start"], lang))
+    if isinstance(exc, LoanSettled):
+        return t("loan_settled", lang, loan=f["loan"], settled=f["settled"])
+    if isinstance(exc, NoCaseFile):
+        return t("cases_no_file", lang, path=f["path"])
+    if isinstance(exc, CaseNotFound):
+        return t("case_not_found", lang, name=f["name"])
     if isinstance(exc, UnsupportedDatabase):
         return t("db_unsupported", lang, url=f["url"])
     if isinstance(exc, DatabaseTooNew):

@@ -279,3 +279,49 @@ def test_start_options_read_db_and_today_like_the_cli():
     assert start_options(["--db", "x.db", "--today", "2027-03-10"]) == ("x.db", dt.date(2027, 3, 10))
     assert start_options([]) == (None, None)
     assert start_options(["--today", "March"]) == (None, None)
+
+
+# ---- recording a payment on the page -------------------------------------------------------------
+
+def payment_rows(db: Path) -> list[tuple]:
+    with sqlite3.connect(db) as conn:
+        return conn.execute("SELECT loan, paid_on, amount_fen FROM payments ORDER BY id").fetchall()
+
+
+def submit_payment(at: AppTest, loan: str, amount: str, day: dt.date) -> AppTest:
+    at.selectbox(key="pay_loan").set_value(loan)
+    at.text_input(key="pay_amount").input(amount)
+    at.date_input(key="pay_date").set_value(day)
+    return at.button(key="pay_submit").click().run()
+
+
+def test_a_payment_recorded_on_the_page_is_in_the_file_and_the_chart(tmp_path):
+    db = tmp_path / "cases.db"
+    build_case_file(db)
+    before = payment_rows(db)
+    at = cases_app(db, "zh")
+    at.selectbox(key="case_pick").set_value("张三").run()
+    submit_payment(at, "京东金条", "1,234.56", dt.date(2027, 3, 8))
+    ok(at)
+    assert payment_rows(db) == before + [("京东金条", "2027-03-08", 123456)]
+    assert any("已记录：2027-03-08付给京东金条¥1,234.56" in s.value for s in at.success)
+    bar = next(d for d in traces(at) if d["type"] == "bar" and d["name"] == "京东金条")
+    assert dict(zip(values(bar, "x"), values(bar, "y")))["2027-03"] == pytest.approx(1234.56, abs=0.005)
+
+
+@pytest.mark.parametrize("amount, day, words", [
+    ("12.345", dt.date(2027, 3, 8), "金额「12.345」不对"),  # three decimals
+    ("0", dt.date(2027, 3, 8), "金额「0」不对"),
+    ("", dt.date(2027, 3, 8), "金额「」不对"),
+    ("500", dt.date(2026, 11, 30), "早于案件开始（2026年12月）"),
+])
+def test_a_refused_payment_writes_nothing_and_says_why_in_chinese(tmp_path, amount, day, words):
+    db = tmp_path / "cases.db"
+    build_case_file(db)
+    before = payment_rows(db)
+    at = cases_app(db, "zh")
+    at.selectbox(key="case_pick").set_value("张三").run()
+    submit_payment(at, "360借条", amount, day)
+    assert not at.exception
+    assert [e.value for e in at.error] and words in at.error[0].value, [e.value for e in at.error]
+    assert payment_rows(db) == before
