@@ -400,19 +400,22 @@ def targets_frames(tg, lang: str) -> tuple[pd.DataFrame, pd.DataFrame]:
     return pd.DataFrame(asks), pd.DataFrame(basis)
 
 
-def number_table(frame: pd.DataFrame, pinned: str, percent=(), counts=(), text=(), helps=None) -> None:
+def number_table(frame: pd.DataFrame, pinned: str, percent=(), counts=(), text=(), helps=None, widths=None) -> None:
     """Numbers as numbers, so they sort as numbers (percent, whole counts, else yuan); the
     ``pinned`` column stays in view when the table scrolls sideways; empty cells blank; every row
-    shown."""
-    config, helps = {}, helps or {}
+    shown; ``widths``: pixels for columns whose content would otherwise push the table wider than
+    the screen."""
+    config, helps, widths = {}, helps or {}, widths or {}
     for c in frame.columns:
         if c in percent:
-            config[c] = st.column_config.NumberColumn(c, format="%.2f%%", help=helps.get(c))
+            config[c] = st.column_config.NumberColumn(c, format="%.2f%%", help=helps.get(c), width=widths.get(c))
         elif c in counts:
-            config[c] = st.column_config.NumberColumn(c, format="%d", help=helps.get(c))
+            config[c] = st.column_config.NumberColumn(c, format="%d", help=helps.get(c), width=widths.get(c))
         elif c not in text and c != pinned:
-            config[c] = st.column_config.NumberColumn(c, format="¥%,.2f", help=helps.get(c))
-    config[pinned] = st.column_config.TextColumn(pinned, pinned=True)
+            config[c] = st.column_config.NumberColumn(c, format="¥%,.2f", help=helps.get(c), width=widths.get(c))
+        elif c != pinned and c in widths:
+            config[c] = st.column_config.TextColumn(c, help=helps.get(c), width=widths[c])
+    config[pinned] = st.column_config.TextColumn(pinned, pinned=True, width=widths.get(pinned))
     st.dataframe(frame, hide_index=True, width="stretch", height=35 * (len(frame) + 1) + 3, column_config=config,
                  placeholder="")
 
@@ -551,7 +554,11 @@ def cases_view(lang: str) -> None:
         store["stage"] = b.selectbox(t("case_stage", lang), options, index=options.index(store["stage"]), key=f"case_stage::{lang}",
                                      format_func=lambda s: t("stage_all", lang) if s is None else cases.stage_word(s, lang))
         store["calls"] = c.checkbox(t("calls_only", lang), value=store["calls"], key="case_calls")
-        rows = caseload(cf, today, store["search"].strip() or None, store["stage"], store["calls"])
+        try:
+            rows = caseload(cf, today, store["search"].strip() or None, store["stage"], store["calls"])
+        except DebtplanError as exc:  # e.g. a case stored by a newer debtplan: said, not a traceback
+            st.error(t("cases_error", lang) + cases.error_text(exc, lang))
+            return
         st.session_state["caseload"] = rows  # for tests
         if not rows:
             st.info(t("cases_none_match", lang))
@@ -622,8 +629,10 @@ def case_section(data, row, today: dt.date, lang: str, flag: str | None, url: st
     st.markdown("\n".join(f"- {cases.drift_line(d, lang)}" for d in vs.drift))
     number_table(cases.drift_table(vs, lang), t("loan", lang))
     st.markdown(f"##### {t('loans_now', lang, month=month_name(month, lang))}")
+    # Stages and agreements are long: fixed widths keep every column on a 1440 px screen.
     number_table(cases.loans_table(case_now, lang), t("loan", lang), counts=(t("col_months_behind", lang),),
-                 text=(t("lender", lang), t("col_state", lang), t("col_agreements", lang)))
+                 text=(t("lender", lang), t("col_state", lang), t("col_agreements", lang)),
+                 widths={t("col_state", lang): 380, t("col_agreements", lang): 280})
     payment_form(data, case_now, today, lang, url)
     st.markdown(t("record_commands", lang))
     loan = next((s.name for s in case_now.loans if not s.closed), case_now.loans[0].name)

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import datetime as dt
 import re
+import sqlite3
 
 
 from bench.browser import run_count, serve, settle
@@ -54,6 +55,13 @@ def test_the_cases_view_shows_the_caseload_and_the_chart(tmp_path, monkeypatch, 
                     before = run_count(page)
                     page.get_by_test_id("stDataFrameResizable").first.click(position={"x": 16, "y": 35 + 35 + 17})
                     settle(page, before)
+                    # A payment recorded on the page.
+                    form = page.get_by_test_id("stForm")
+                    form.get_by_label("金额（元）").fill("100")
+                    before = run_count(page)
+                    form.get_by_role("button", name="记录还款").click()
+                    settle(page, before)
+                    page.get_by_text(re.compile("^已记录：.+付给360借条¥100.00。$")).wait_for(timeout=60_000)
                 # … and it stays open in the other language.
                 page.get_by_text("案件：张三" if lang == "zh" else "Case: 张三", exact=True).wait_for(timeout=60_000)
                 assert page.locator(".js-plotly-plot .bars path").count() >= 6, where  # three loans, three months
@@ -75,4 +83,6 @@ def test_the_cases_view_shows_the_caseload_and_the_chart(tmp_path, monkeypatch, 
             choose(page, "中文")
             page.close()
             assert page.outside == []
-    assert db.exists()
+    with sqlite3.connect(db) as conn:  # the one payment made on the page, as typed
+        assert conn.execute("SELECT loan, paid_on, amount_fen FROM payments ORDER BY id DESC LIMIT 1").fetchone() == (
+            "360借条", today.isoformat(), 10000)
