@@ -11,21 +11,26 @@ sidebar's "reset to file" drops it.
 
 from __future__ import annotations
 
+import datetime as dt
+import sys
+
 import pandas as pd
 import streamlit as st
 
-from dashboard import charts, engine, state
+from dashboard import cases, charts, engine, state
 from dashboard.i18n import (
     CSV_HEADERS, CSV_VALUES, LANG_NAMES, LANGS, STYLE, error_text, month_name, months_in_words, problem_text, t, yuan, yuan0,
 )
 from optimizer import DebtplanError, Scenario, load_scenario, scenario_from_bytes, summarize
 from optimizer.export import plan_table
 from optimizer.calendar_export import payment_calendar
+from optimizer.casework import STAGES, actual_vs_plan, case_state, caseload, caseload_frame, record_payment
 from optimizer.documents import letter_files
+from optimizer.errors import CaseFileError, NoCaseFile
 from optimizer.planner import BEFORE_PLAN, credit_records, new_triggers, triggers
 from optimizer.scripts import notes_for_borrower, script_for_lender
 
-VIEWS = ("plan", "compare", "negotiate", "export")
+VIEWS = ("plan", "compare", "negotiate", "export", "cases")
 COST_PARTS = ("lawsuit", "credit", "collection", "records", "missed", "other")  # harms, as state.cost_parts names them
 
 
@@ -395,19 +400,22 @@ def targets_frames(tg, lang: str) -> tuple[pd.DataFrame, pd.DataFrame]:
     return pd.DataFrame(asks), pd.DataFrame(basis)
 
 
-def number_table(frame: pd.DataFrame, pinned: str, percent=(), counts=(), text=(), helps=None) -> None:
+def number_table(frame: pd.DataFrame, pinned: str, percent=(), counts=(), text=(), helps=None, widths=None) -> None:
     """Numbers as numbers, so they sort as numbers (percent, whole counts, else yuan); the
     ``pinned`` column stays in view when the table scrolls sideways; empty cells blank; every row
-    shown."""
-    config, helps = {}, helps or {}
+    shown; ``widths``: pixels for columns whose content would otherwise push the table wider than
+    the screen."""
+    config, helps, widths = {}, helps or {}, widths or {}
     for c in frame.columns:
         if c in percent:
-            config[c] = st.column_config.NumberColumn(c, format="%.2f%%", help=helps.get(c))
+            config[c] = st.column_config.NumberColumn(c, format="%.2f%%", help=helps.get(c), width=widths.get(c))
         elif c in counts:
-            config[c] = st.column_config.NumberColumn(c, format="%d", help=helps.get(c))
+            config[c] = st.column_config.NumberColumn(c, format="%d", help=helps.get(c), width=widths.get(c))
         elif c not in text and c != pinned:
-            config[c] = st.column_config.NumberColumn(c, format="¥%,.2f", help=helps.get(c))
-    config[pinned] = st.column_config.TextColumn(pinned, pinned=True)
+            config[c] = st.column_config.NumberColumn(c, format="¥%,.2f", help=helps.get(c), width=widths.get(c))
+        elif c != pinned and c in widths:
+            config[c] = st.column_config.TextColumn(c, help=helps.get(c), width=widths[c])
+    config[pinned] = st.column_config.TextColumn(pinned, pinned=True, width=widths.get(pinned))
     st.dataframe(frame, hide_index=True, width="stretch", height=35 * (len(frame) + 1) + 3, column_config=config,
                  placeholder="")
 
@@ -490,6 +498,177 @@ def export_view(scenario: Scenario, lang: str, loans_box, title: str) -> None:
     download_targets_and_scripts(scenario, engine.targets(sj), lang, title, "export")
 
 
+# ---- the Cases view: the case file's caseload and one case against its plan ------------------------
+
+# On the Cases view the sidebar's inputs (for the example or uploaded scenario) do not apply: they are
+# hidden, not removed, so that what was typed or uploaded there is still there on the way back.
+HIDE_SIDEBAR = ("<style>[data-testid='stSidebar'], [data-testid='stExpandSidebarButton'], "
+                "[data-testid='stSidebarCollapsedControl'] { display: none !important; }</style>")
+
+
+def case_settings() -> tuple[str, str | None, dt.date]:
+    """(case file URL, the --db given if any, today), worked out once per session as `debtplan case`
+    does (see dashboard/cases.py); tests set ``case_db`` and ``case_today`` in session state."""
+    if "case_db" not in st.session_state:
+        given, today = cases.start_options(sys.argv[1:])
+        st.session_state["case_db"] = cases.case_file_url(given)
+        st.session_state["case_db_flag"] = given
+        st.session_state.setdefault("case_today", today)
+    return (st.session_state["case_db"], st.session_state.get("case_db_flag"),
+            st.session_state.get("case_today") or dt.date.today())
+
+
+def pick_from_table() -> None:
+    """A row clicked in the caseload opens that case."""
+    rows = st.session_state["caseload_table"].selection.rows
+    shown = st.session_state.get("caseload_shown", [])
+    if rows and rows[0] < len(shown):
+        st.session_state["case_pick"] = shown[rows[0]]
+
+
+def cases_view(lang: str) -> None:
+    st.html(HIDE_SIDEBAR)
+    url, flag, today = case_settings()
+    st.subheader(t("cases_title", lang))
+    try:
+        cf, path = cases.open_case_file(url)
+    except CaseFileError as exc:
+        st.error(t("cases_error", lang) + cases.error_text(exc, lang))
+        return
+    if cf is None or not cf.case_names():
+        if cf is not None:
+            cf.close()
+        st.info(t("cases_no_file" if cf is None else "cases_empty", lang, path=path))
+        st.markdown(t("cases_how_new", lang))
+        st.code(cases.first_case_commands(flag), language=None, wrap_lines=True)
+        st.markdown(t("cases_how_other", lang))
+        st.code("streamlit run dashboard/app.py -- --db cases.db", language=None, wrap_lines=True)
+        return
+    store = st.session_state.setdefault("cases_page", {"search": "", "stage": None, "calls": False})
+    with cf:
+        st.caption(t("cases_where", lang, path=path, date=today.isoformat()))
+        a, b, c = st.columns([3, 3, 2], vertical_alignment="bottom")
+        store["search"] = a.text_input(t("case_search", lang), value=store["search"], key="case_search")
+        options = [None, *STAGES]
+        # A key per language: the options' words change with it, and a kept widget would show the old ones.
+        store["stage"] = b.selectbox(t("case_stage", lang), options, index=options.index(store["stage"]), key=f"case_stage::{lang}",
+                                     format_func=lambda s: t("stage_all", lang) if s is None else cases.stage_word(s, lang))
+        store["calls"] = c.checkbox(t("calls_only", lang), value=store["calls"], key="case_calls")
+        try:
+            rows = caseload(cf, today, store["search"].strip() or None, store["stage"], store["calls"])
+        except DebtplanError as exc:  # e.g. a case stored by a newer debtplan: said, not a traceback
+            st.error(t("cases_error", lang) + cases.error_text(exc, lang))
+            return
+        st.session_state["caseload"] = rows  # for tests
+        if not rows:
+            st.info(t("cases_none_match", lang))
+            return
+        st.markdown(t("cases_count", lang, n=len(rows), calls=sum(r.needs_call for r in rows)))
+        caseload_section(rows, lang, today)
+        names = [r.case for r in rows]
+        if st.session_state.get("case_pick") not in names:
+            st.session_state["case_pick"] = store.get("case") if store.get("case") in names else names[0]
+        store["case"] = st.selectbox(t("case_pick", lang), names, key="case_pick",
+                                     format_func=lambda n: ("☎ " if next(r for r in rows if r.case == n).needs_call else "") + n)
+        data = cf.load(store["case"])
+    case_section(data, next(r for r in rows if r.case == store["case"]), today, lang, flag, url)
+
+
+def caseload_section(rows, lang: str, today: dt.date) -> None:
+    frame = cases.caseload_table(rows, lang)
+    st.session_state["caseload_shown"] = [r.case for r in rows]
+    # Widths in pixels so that every column fits a 1440 px screen; long cells show in full on hover
+    # and in the case below (the last plan too: a table with it would not fit).
+    widths = {"col_case": 100, "col_urgency": 50, "col_top": 260, "col_due": 130, "col_missed": 150, "col_agreements": 140,
+              "col_stages": 150, "col_owed": 92, "col_behind": 92, "col_last_payment": 88}
+    helps = {"col_urgency": t("col_urgency_help", lang), "col_behind": t("col_behind_help", lang)}
+    config = {}
+    for col in cases.CASELOAD_COLUMNS:
+        name = t(col, lang)
+        if col in cases.CASELOAD_MONEY:
+            config[name] = st.column_config.NumberColumn(name, format="¥%,.2f", width=widths[col], help=helps.get(col))
+        elif col == "col_urgency":
+            config[name] = st.column_config.NumberColumn(name, format="%d", width=widths[col], help=helps[col])
+        else:
+            config[name] = st.column_config.TextColumn(name, width=widths[col], pinned=col == "col_case")
+    st.dataframe(frame, hide_index=True, width="stretch", height=35 * (len(frame) + 1) + 3, column_config=config,
+                 placeholder="", key="caseload_table", on_select=pick_from_table, selection_mode="single-row")
+    st.download_button(t("download_caseload", lang), state.csv_bytes(caseload_frame(rows)),
+                       state.file_name("debtplan", t("file_caseload", lang), "csv", today), "text/csv",
+                       key="dl_caseload", on_click="ignore")
+
+
+def case_section(data, row, today: dt.date, lang: str, flag: str | None, url: str) -> None:
+    """One case: what to do next, actual against plan (chart and drift), the loans as they stand,
+    recording a payment."""
+    case_now = case_state(data, today)
+    vs = actual_vs_plan(data, today)
+    month = case_now.month.strftime("%Y-%m")
+    done = st.session_state.pop("payment_recorded", None)
+    if done:
+        st.success(t("pay_done", lang, **done))
+    with st.container(border=True, key="case_detail"):
+        st.markdown(f"### {t('case_head', lang, case=data.case.name)}")
+        st.markdown(t("case_figures", lang, owed=yuan(row.owed), month=month_name(month, lang), behind=yuan(row.behind),
+                      paid=row.last_payment.isoformat() if row.last_payment else t("none_yet", lang),
+                      plan=row.last_plan.isoformat() if row.last_plan else t("none_yet", lang)))
+        st.markdown(f"##### {t('next_steps', lang)}")
+        steps = [cases.reason_text(r, lang) for r in row.why] or [t("nothing_to_do", lang)]
+        st.markdown("\n".join(f"- {text}" for text in steps))
+        if case_now.note_items:
+            st.warning(t("notes_title", lang) + "\n\n" + "\n".join(f"- {cases.note_text(n, lang)}" for n in case_now.note_items))
+    st.markdown(f"##### {t('avp_title', lang)}")
+    if vs.rows:
+        loans = [loan.name for loan in case_now.base.loans]
+        st.plotly_chart(charts.actual_vs_plan_figure(vs, lang, loans), width="stretch",
+                        config={"displayModeBar": False, "responsive": True}, theme=None, key="avp_chart")
+        st.caption(t("avp_note", lang, month=month_name(vs.month, lang)))
+    else:
+        st.info(t("avp_none", lang))
+    st.markdown(f"##### {t('drift_title', lang)}")
+    st.markdown("\n".join(f"- {cases.drift_line(d, lang)}" for d in vs.drift))
+    number_table(cases.drift_table(vs, lang), t("loan", lang))
+    st.markdown(f"##### {t('loans_now', lang, month=month_name(month, lang))}")
+    # Stages and agreements are long: fixed widths keep every column on a 1440 px screen.
+    number_table(cases.loans_table(case_now, lang), t("loan", lang), counts=(t("col_months_behind", lang),),
+                 text=(t("lender", lang), t("col_state", lang), t("col_agreements", lang)),
+                 widths={t("col_state", lang): 380, t("col_agreements", lang): 280})
+    payment_form(data, case_now, today, lang, url)
+    st.markdown(t("record_commands", lang))
+    loan = next((s.name for s in case_now.loans if not s.closed), case_now.loans[0].name)
+    st.code(cases.commands(data.case.name, loan, case_now.month, flag), language=None, wrap_lines=True)
+
+
+def payment_form(data, case_now, today: dt.date, lang: str, url: str) -> None:
+    """Record a payment for this case: the checks and the one transaction of `debtplan case pay`
+    (casework.record_payment); a refused payment writes nothing and says why."""
+    with st.form("record_payment", clear_on_submit=False, border=True):
+        st.markdown(f"##### {t('pay_title', lang)}")
+        a, b, c = st.columns([2, 2, 2])
+        loan = a.selectbox(t("loan", lang), [s.name for s in case_now.loans if not s.closed] or [case_now.loans[0].name],
+                           key="pay_loan")
+        amount = b.text_input(t("pay_amount", lang), key="pay_amount", placeholder="1200.50")
+        day = c.date_input(t("pay_date", lang), value=today, max_value=today, key="pay_date", format="YYYY-MM-DD")
+        note = st.text_input(t("pay_note", lang), key="pay_note", max_chars=200)
+        submitted = st.form_submit_button(t("pay_submit", lang), type="primary", key="pay_submit")
+    if not submitted:
+        return
+    try:
+        cf, _ = cases.open_case_file(url)
+        if cf is None:  # removed since the page was drawn: never made again here
+            raise NoCaseFile(path=url)
+        with cf:
+            _, name, paid_on, fen = record_payment(cf, data.case.name, loan, amount, day.isoformat() if day else None,
+                                                   note, today)
+    except DebtplanError as exc:
+        st.error(cases.error_text(exc, lang))
+        return
+    st.session_state["payment_recorded"] = {"amount": yuan(fen / 100), "loan": name, "day": paid_on.isoformat()}
+    for key in ("pay_amount", "pay_note"):
+        st.session_state.pop(key, None)
+    st.rerun()
+
+
 # ---- the page -----------------------------------------------------------------------------------
 
 def main() -> None:
@@ -516,6 +695,10 @@ def main() -> None:
     messages = st.container()
     view = st.segmented_control(t("view", lang), VIEWS, format_func=lambda v: t(f"view_{v}", lang), default="plan",
                                 required=True, key="view")
+    if view == "cases":  # the case file's, not the scenario's: the sidebar's inputs do not apply
+        cases_view(lang)
+        run_done(values["income"])
+        return
     body = st.container()
 
     def loans_box() -> None:
@@ -566,10 +749,14 @@ def main() -> None:
                 export_view(scenario, lang, loans_box, title)
     except engine.Superseded:
         st.stop()  # a newer run of this session has the page
-    # The page's last element: which run finished, and on what income (bench/browser.py and the
-    # browser tests wait for it; hidden from view and from screen readers).
+    run_done(values["income"])
+
+
+def run_done(income: float) -> None:
+    """The page's last element: which run finished, and on what income (bench/browser.py and the
+    browser tests wait for it; hidden from view and from screen readers)."""
     st.session_state["runs_done"] = st.session_state.get("runs_done", 0) + 1
-    st.html(f'<span id="run-done" data-run="{st.session_state["runs_done"]}" data-income="{values["income"]:.2f}" hidden></span>')
+    st.html(f'<span id="run-done" data-run="{st.session_state["runs_done"]}" data-income="{income:.2f}" hidden></span>')
 
 
 main()

@@ -9,10 +9,14 @@ Months are drawn on a date axis labelled per language ("2027年1月", "Jan 2027"
 
 from __future__ import annotations
 
+import datetime as dt
+from collections.abc import Sequence
+
 import numpy as np
 import plotly.graph_objects as go
 
 from optimizer import Ledger
+from optimizer.casework import ActualVsPlan
 
 from .i18n import t
 
@@ -119,4 +123,38 @@ def cost_figure(parts: dict[str, dict[str, float]], lang: str) -> go.Figure:
     fig.update_layout(yaxis=dict(tickprefix="", tickformat=""),
                       xaxis=dict(tickprefix="¥", tickformat=",.0f", range=[0, max(totals, default=1.0) * 1.18]),
                       margin=dict(l=8, r=8, t=8, b=8))
+    return fig
+
+
+def actual_vs_plan_figure(vs: ActualVsPlan, lang: str, loans: Sequence[str] = ()) -> go.Figure:
+    """Planned against paid per month and loan (the result of ``casework.actual_vs_plan``): a bar
+    for what was paid to each loan, a dark dash at what the plan in force asked for it that month, and
+    the month still open shaded. ``loans``: the case's loans in its scenario's order, so that each
+    loan has the colour it has in the plan charts."""
+    frame = vs.frame()
+    order = list(loans) + [loan for loan in dict.fromkeys(frame["loan"]) if loan not in loans]
+    paid_word, planned_word = t("paid", lang), t("planned", lang)
+    fig = go.Figure()
+    for loan in sorted(dict.fromkeys(frame["loan"]), key=order.index):
+        part = frame[frame["loan"] == loan]
+        colour = loan_colour(order.index(loan))
+        fig.add_bar(x=part["month"].tolist(), y=part["paid"].tolist(), name=loan, marker_color=colour, offsetgroup=loan,
+                    legendgroup=loan, hovertemplate=f"{paid_word} ¥%{{y:,.2f}}")
+        # The plan: a dark dash over the loan's bar ("line-ew" marker in the bar's group), seen
+        # also where the bar reaches it exactly, and where nothing was paid.
+        fig.add_scatter(x=part["month"].tolist(), y=part["planned"].tolist(), name=f"{loan} · {planned_word}",
+                        mode="markers", offsetgroup=loan, legendgroup=loan, showlegend=False,
+                        marker=dict(symbol="line-ew", size=18, color=TEXT, line=dict(width=3, color=TEXT)),
+                        hovertemplate=f"{planned_word} ¥%{{y:,.2f}}")
+    months = sorted(set(frame["month"]))
+    if vs.month in months:
+        year, m = map(int, vs.month.split("-"))
+        start = dt.date(year, m, 1)
+        fig.add_vrect(x0=(start - dt.timedelta(days=15)).isoformat(), x1=(start + dt.timedelta(days=15)).isoformat(),
+                      fillcolor="#e3e5ea", opacity=0.5, layer="below", line_width=0,
+                      annotation_text=t("open_month", lang), annotation_position="outside top left",
+                      annotation_font=dict(color=TEXT, size=12))
+    fig.update_layout(barmode="group", scattermode="group", hovermode="x unified", legend_traceorder="normal")
+    fig = _layout(fig, lang, max(len(months), 1))
+    fig.update_layout(margin=dict(t=26))  # room for the open month's label above the plot
     return fig

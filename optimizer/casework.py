@@ -68,6 +68,7 @@ from __future__ import annotations
 
 import datetime as dt
 import math
+import re
 from decimal import Decimal, InvalidOperation
 from io import StringIO
 from pathlib import Path
@@ -429,6 +430,19 @@ class LoanStatus(NamedTuple):
     agreed_left: float | None = None  # under an agreement: what it still asks for in all
 
 
+class Note(NamedTuple):
+    """Something the replay found that a counsellor should know, as data (the dashboard words it
+    per language) and as a line (``text``, what the CLI prints)."""
+
+    kind: str  # paid_after_closed, overpaid, money_short, paid_beyond_money, agreement_void, settlement_lapsed
+    text: str
+    loan: str | None = None
+    month: str | None = None  # YYYY-MM (paid_after_closed: the day paid, YYYY-MM-DD)
+    amount: float | None = None  # yuan: paid, overpaid, short, or the settlement agreed
+    claim: float | None = None  # the lender's claim that stands again (an agreement fallen)
+    detail: str | None = None  # paid_after_closed: how the loan closed ("cleared 2027-02")
+
+
 class CaseState(NamedTuple):
     name: str
     today: dt.date
@@ -437,6 +451,7 @@ class CaseState(NamedTuple):
     scenario: Scenario | None  # the state as a scenario starting at ``month``; None if all is paid
     loans: tuple[LoanStatus, ...]
     notes: tuple[str, ...]  # what the replay found that a counsellor should know
+    note_items: tuple[Note, ...] = ()  # the same, as data
 
 
 def _with_income_events(base: Scenario, events: list[EventRecord]) -> Scenario:
@@ -489,10 +504,17 @@ class _Trail:
     """What the replay learns on the way, across segments."""
 
     def __init__(self) -> None:
-        self.notes: list[str] = []
+        self.found: list[Note] = []
         self.closed: dict[str, str] = {}  # loan -> "cleared 2027-02" / "settled 2027-03"
         self.stages: dict[str, list[tuple[str, str]]] = {}  # stages the replay itself found (a voided agreement)
         self.deal_dropped: dict[str, dt.date] = {}  # loan -> last month of an agreement that fell
+
+    @property
+    def notes(self) -> tuple[str, ...]:
+        return tuple(note.text for note in self.found)
+
+    def note(self, kind: str, text: str, **data: Any) -> None:
+        self.found.append(Note(kind, text, **data))
 
 
 def _past(terms: PlanTerms) -> PlanTerms:
@@ -539,8 +561,10 @@ def _advance(prev: Scenario, to: dt.date, payments: list, events: list[EventReco
                     fen[index[p.loan], t] += round(p.amount * 100)
                 else:
                     elsewhere += round(p.amount * 100)
-                    trail.notes.append(f"{p.paid_on}: ¥{p.amount:,.2f} paid to {p.loan} after it was "
-                                       f"{trail.closed.get(p.loan, 'closed')}; ask the lender to refund it")
+                    how = trail.closed.get(p.loan, "closed")
+                    trail.note("paid_after_closed", f"{p.paid_on}: ¥{p.amount:,.2f} paid to {p.loan} after it was "
+                                                    f"{how}; ask the lender to refund it",
+                               loan=p.loan, month=p.paid_on.isoformat(), amount=p.amount, detail=how)
         paid = fen / 100
         missed = _first_missed(terms, paid)
         if missed is not None and missed[0] + 1 < k:
@@ -558,14 +582,18 @@ def _advance(prev: Scenario, to: dt.date, payments: list, events: list[EventReco
             underlying = ledger
         excess = paid - ledger.payments
         for i, t in zip(*np.nonzero(excess > SETTLED_BELOW)):
-            trail.notes.append(f"{terms.months[t]}: ¥{excess[i, t]:,.2f} more was paid to {terms.names[i]} than "
-                               f"it was owed; ask the lender to refund it")
+            trail.note("overpaid", f"{terms.months[t]}: ¥{excess[i, t]:,.2f} more was paid to {terms.names[i]} than "
+                               f"it was owed; ask the lender to refund it",
+                       loan=terms.names[i], month=terms.months[t], amount=round(float(excess[i, t]), 2))
         for problem in ledger.problems:
-            trail.notes.append(f"{problem} (the scenario's income may be out of date: record an income event)")
+            short = re.match(r"(\d{4}-\d{2}): payments exceed the money available by ¥([\d,.]+)", problem)
+            trail.note("money_short", f"{problem} (the scenario's income may be out of date: record an income event)",
+                       month=short and short.group(1), amount=short and float(short.group(2).replace(",", "")))
         cash = float(ledger.cash[k]) - float(excess.sum()) - elsewhere / 100
         if cash < -SETTLED_BELOW:
-            trail.notes.append(f"by {_label(to)} the payments recorded exceed the scenario's money by "
-                               f"¥{-cash:,.2f}; the re-plan assumes no cash on hand")
+            trail.note("paid_beyond_money", f"by {_label(to)} the payments recorded exceed the scenario's money by "
+                                            f"¥{-cash:,.2f}; the re-plan assumes no cash on hand",
+                       month=_label(to), amount=round(-cash, 2))
         data["cash_on_hand"] = round(max(0.0, cash), 2)
         for i, (loan, row) in enumerate(zip(prev.loans, loans)):
             for done in (ledger, underlying):
@@ -645,12 +673,16 @@ def _agreement_after(loan: Loan, row: dict[str, Any], missed: tuple[int, int] | 
         month = months[missed[0]]
         row["accelerated"] = True
         trail.stages.setdefault(loan.name, []).append(("accelerated", month))
-        trail.notes.append(f"{loan.name}: the agreed installment for {month} was not paid in full, which voids the "
-                           f"agreement: the lender can demand its whole claim (¥{claim:,.2f}) at once. The re-plan "
-                           f"treats the agreement as void; if the lender keeps it, record the agreement again.")
+        trail.note("agreement_void",
+                   f"{loan.name}: the agreed installment for {month} was not paid in full, which voids the "
+                   f"agreement: the lender can demand its whole claim (¥{claim:,.2f}) at once. The re-plan "
+                   f"treats the agreement as void; if the lender keeps it, record the agreement again.",
+                   loan=loan.name, month=month, claim=round(claim, 2))
     elif deal.kind == "settlement" and deal.by < to:
-        trail.notes.append(f"{loan.name}: the settlement of ¥{deal.amount:,.2f} was not paid by {_label(deal.by)}; "
-                           f"the lender's claim (¥{claim:,.2f}) stands again.")
+        trail.note("settlement_lapsed",
+                   f"{loan.name}: the settlement of ¥{deal.amount:,.2f} was not paid by {_label(deal.by)}; "
+                   f"the lender's claim (¥{claim:,.2f}) stands again.",
+                   loan=loan.name, month=_label(deal.by), amount=deal.amount, claim=round(claim, 2))
     else:
         return
     row.pop("agreement", None)
@@ -680,7 +712,8 @@ def case_state(data: CaseData, today: dt.date) -> CaseState:
             if current is None or current.start >= boundary:
                 break
     return CaseState(data.case.name, today, month, base, current,
-                     _loan_statuses(imported, current, segments, events, trail, start), tuple(trail.notes))
+                     _loan_statuses(imported, current, segments, events, trail, start), trail.notes,
+                     tuple(trail.found))
 
 
 def _loan_statuses(base: Scenario, now: Scenario | None, segments: list[_Segment], events: list[EventRecord],
@@ -856,6 +889,56 @@ def _drift(loan: str, rows: list, events: list[EventRecord], paid: dict, now: dt
 # ---- the caseload ------------------------------------------------------------------------------
 
 
+class Reason(NamedTuple):
+    """Why a case needs attention: as data (the dashboard words it per language) and as a line
+    (``text``, what the CLI prints)."""
+
+    kind: str  # a key of URGENCY
+    text: str
+    loan: str | None = None
+    month: str | None = None  # YYYY-MM (a court event: its day, YYYY-MM-DD)
+    amount: float | None = None
+    detail: str | None = None  # the agreement's kind (installment, settlement); the court event's kind
+
+    @property
+    def urgency(self) -> int:
+        return URGENCY[self.kind]
+
+
+class MissedPayment(NamedTuple):
+    """A planned or agreed payment that a closed month did not make in full."""
+
+    loan: str
+    month: str  # YYYY-MM
+    kind: str  # "plan", or the agreement's "installment" / "settlement"
+    due: float
+    paid: float
+
+    @property
+    def text(self) -> str:
+        if self.kind == "plan":
+            return f"{self.loan} {self.month}: planned ¥{self.due:,.2f}, paid ¥{self.paid:,.2f}"
+        return f"{self.loan} {self.month}: agreed {self.kind} ¥{self.due:,.2f}, paid ¥{self.paid:,.2f}"
+
+
+class AgreementInForce(NamedTuple):
+    loan: str
+    agreement: Agreement
+
+    @property
+    def last(self) -> dt.date:
+        """The month of the last installment, or the settlement's deadline."""
+        deal = self.agreement
+        return add_months(deal.first, deal.months - 1) if deal.kind == "installments" else deal.by
+
+    @property
+    def text(self) -> str:
+        deal = self.agreement
+        if deal.kind == "installments":
+            return f"{self.loan}: ¥{deal.monthly:,.2f} × {deal.months} from {_label(deal.first)}, last {_label(self.last)}"
+        return f"{self.loan}: settle ¥{deal.amount:,.2f} by {_label(deal.by)}"
+
+
 class CaseloadRow(NamedTuple):
     case: str
     urgency: int
@@ -869,6 +952,11 @@ class CaseloadRow(NamedTuple):
     last_payment: dt.date | None
     last_plan: dt.date | None
     stage_names: frozenset[str] = frozenset()  # every stage an open loan is in
+    # The same as data, for a page that words them in another language:
+    why: tuple[Reason, ...] = ()  # ``reasons``
+    missed_payments: tuple[MissedPayment, ...] = ()  # ``missed``
+    agreements_in_force: tuple[AgreementInForce, ...] = ()  # ``agreements``
+    loan_stages: tuple[tuple[str, tuple[str, ...]], ...] = ()  # ``stages``: (loan, its stages)
 
     @property
     def needs_call(self) -> bool:
@@ -880,44 +968,42 @@ def case_summary(data: CaseData, today: dt.date) -> CaseloadRow:
     vs = actual_vs_plan(data, today)
     now = state.month
     last_closed = _label(add_months(now, -1))
-    reasons: list[tuple[int, str]] = []
+    why: list[Reason] = []
     statuses = {s.name: s for s in state.loans}
     serious = {s.name for s in state.loans if {st for st, _ in s.stages} & {"sued", "judgment", "enforcement",
                                                                             "reported", "accelerated"}}
-    missed_lines = []
+    missed: list[MissedPayment] = []
     for d in vs.drift:
-        for m in d.missed_agreed:
-            missed_lines.append(f"{d.loan} {m.month}: agreed {m.kind} ¥{m.due:,.2f}, paid ¥{m.paid:,.2f}")
+        missed += [MissedPayment(d.loan, m.month, m.kind, m.due, m.paid) for m in d.missed_agreed]
         if d.missed_agreed and not statuses[d.loan].closed:
-            reasons.append((URGENCY["agreement broken"],
-                            f"{d.loan}: agreed {d.missed_agreed[-1].kind} missed ({d.missed_agreed[-1].month}); "
-                            f"the agreement is void unless the lender keeps it"))
+            last = d.missed_agreed[-1]
+            why.append(Reason("agreement broken", f"{d.loan}: agreed {last.kind} missed ({last.month}); "
+                                                  f"the agreement is void unless the lender keeps it",
+                              d.loan, last.month, last.due - last.paid, last.kind))
     for month, loan, planned, got, closed, _ in vs.rows:
         if closed and month == last_closed and got < planned - SETTLED_BELOW:
-            missed_lines.append(f"{loan} {month}: planned ¥{planned:,.2f}, paid ¥{got:,.2f}")
-            key = "missed on a serious loan" if loan in serious else "missed"
-            reasons.append((URGENCY[key], f"{loan}: ¥{planned - got:,.2f} short of plan in {month}"))
+            missed.append(MissedPayment(loan, month, "plan", planned, got))
+            why.append(Reason("missed on a serious loan" if loan in serious else "missed",
+                              f"{loan}: ¥{planned - got:,.2f} short of plan in {month}", loan, month, planned - got))
     for event in (e for e in data.events if e.happened_on <= today):
         if event.kind in ("lawsuit", "judgment", "enforcement") and (today - event.happened_on).days <= 60:
-            reasons.append((URGENCY["court"], f"{event.loan}: {event.kind} on {event.happened_on}"))
-    agreements = []
-    for s in state.loans:
-        deal = s.agreement
-        if deal is None:
-            continue
+            why.append(Reason("court", f"{event.loan}: {event.kind} on {event.happened_on}", event.loan,
+                              event.happened_on.isoformat(), None, event.kind))
+    agreements = tuple(AgreementInForce(s.name, s.agreement) for s in state.loans if s.agreement is not None)
+    for a in agreements:
+        deal = a.agreement
         if deal.kind == "installments":
-            last = add_months(deal.first, deal.months - 1)
-            agreements.append(f"{s.name}: ¥{deal.monthly:,.2f} × {deal.months} from {_label(deal.first)}, "
-                              f"last {_label(last)}")
-            if month_index(now, last) in (0, 1):
-                reasons.append((URGENCY["agreement ending"], f"{s.name}: agreed installments end {_label(last)}"))
+            if month_index(now, a.last) in (0, 1):
+                why.append(Reason("agreement ending", f"{a.loan}: agreed installments end {_label(a.last)}",
+                                  a.loan, _label(a.last), None, "installment"))
         else:
-            agreements.append(f"{s.name}: settle ¥{deal.amount:,.2f} by {_label(deal.by)}")
-            got = sum(v for m, loan, _, v, _, _ in vs.rows if loan == s.name and m == _label(now))
+            got = sum(v for m, loan, _, v, _, _ in vs.rows if loan == a.loan and m == _label(now))
             if deal.by == now and got < deal.amount - SETTLED_BELOW:
-                reasons.append((URGENCY["settlement due"], f"{s.name}: settlement ¥{deal.amount:,.2f} due this month"))
+                why.append(Reason("settlement due", f"{a.loan}: settlement ¥{deal.amount:,.2f} due this month",
+                                  a.loan, _label(deal.by), deal.amount, "settlement"))
             elif month_index(now, deal.by) == 1:
-                reasons.append((URGENCY["agreement ending"], f"{s.name}: settlement due {_label(deal.by)}"))
+                why.append(Reason("agreement ending", f"{a.loan}: settlement due {_label(deal.by)}",
+                                  a.loan, _label(deal.by), deal.amount, "settlement"))
     due = []
     for d in vs.drift:
         status = statuses.get(d.loan)
@@ -931,28 +1017,33 @@ def case_summary(data: CaseData, today: dt.date) -> CaseloadRow:
             due.append((d.loan, round(still, 2)))
     due = tuple(due)
     if due:
-        total = sum(v for _, v in due)
-        reasons.append((URGENCY["due this month"], f"¥{total:,.2f} still to pay this month"))
+        total = round(sum(v for _, v in due), 2)
+        why.append(Reason("due this month", f"¥{total:,.2f} still to pay this month", amount=total))
     last_plan = max((p.made_on for p in data.plans), default=None)
     if state.scenario is not None and (last_plan is None or month_index(_month(last_plan), now) >= 3):
-        reasons.append((URGENCY["re-plan due"], "no plan made for 3 months or more: re-plan"))
-    reasons.sort(key=lambda r: -r[0])
+        why.append(Reason("re-plan due", "no plan made for 3 months or more: re-plan",
+                          month=_label(_month(last_plan)) if last_plan else None))
+    why.sort(key=lambda r: -r.urgency)
     open_loans = [s for s in state.loans if not s.closed]
-    stages = tuple(f"{s.name}: {', '.join(st for st, _ in s.stages)}" for s in open_loans if s.stages)
+    loan_stages = tuple((s.name, tuple(st for st, _ in s.stages)) for s in open_loans if s.stages)
     last_payment = max((p.paid_on for p in data.payments if p.paid_on <= today), default=None)
     return CaseloadRow(
         case=data.case.name,
-        urgency=reasons[0][0] if reasons else 0,
-        reasons=tuple(text for _, text in reasons),
+        urgency=why[0].urgency if why else 0,
+        reasons=tuple(r.text for r in why),
         due=due,
-        missed=tuple(missed_lines),
-        agreements=tuple(agreements),
-        stages=stages,
+        missed=tuple(m.text for m in missed),
+        agreements=tuple(a.text for a in agreements),
+        stages=tuple(f"{loan}: {', '.join(stages)}" for loan, stages in loan_stages),
         owed=round(sum(s.owed for s in state.loans), 2),
         behind=round(sum(d.behind for d in vs.drift), 2),
         last_payment=last_payment,
         last_plan=last_plan,
         stage_names=frozenset(st for s in open_loans for st, _ in s.stages),
+        why=tuple(why),
+        missed_payments=tuple(missed),
+        agreements_in_force=agreements,
+        loan_stages=loan_stages,
     )
 
 

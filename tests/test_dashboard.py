@@ -135,26 +135,87 @@ def test_opens_on_the_three_loan_example_in_chinese():
 
 # Names of ours that stay as they are in a Chinese page: formats, file kinds, legal abbreviations.
 ALLOWED_ASCII = {"TOML", "CSV", "UTF", "BOM", "Excel", "WPS", "LPR", "APR", "English", "legal", "scenarios", "scenario",
-                 "schema", "json", "MB", "toml", "PDF", "Word", "ics"}
+                 "schema", "json", "MB", "toml", "PDF", "Word", "ics", "SQLite", "DEBTPLAN", "DB"}
+
+
+def english_words(at: AppTest, names: set[str]) -> list[tuple[str, list[str]]]:
+    """Texts of the page with English words of ours in them (names of loans, lenders and files
+    allowed; a command line to type, shown as code, is a command, not a sentence)."""
+    found = []
+    commands = {c.value for c in at.code if c.value.startswith(("debtplan ", "streamlit "))}
+    for text in page_texts(at):
+        if text in commands:
+            continue
+        words = set(re.findall(r"[A-Za-z]{2,}", text)) - ALLOWED_ASCII - names
+        if words:
+            found.append((text[:120], sorted(words)))
+    return found
+
+
+def scenario_names(*scenarios) -> set[str]:
+    names = {w for f in state.scenario_files() for w in re.findall(r"[A-Za-z]+", f)}
+    for scenario in scenarios:
+        loaded = load_scenario(SCENARIOS / scenario)
+        names |= {w for loan in loaded.loans for n in (loan.name, loan.lender_name) for w in re.findall(r"[A-Za-z]+", n)}
+    return names
 
 
 @pytest.mark.parametrize("scenario", [THREE, COUNSELLOR, "private-loan-over-cap.toml", "income-too-low.toml"])
 def test_the_chinese_page_has_no_english_sentence_of_ours(scenario):
-    loaded = load_scenario(SCENARIOS / scenario)
-    names = {w for loan in loaded.loans for n in (loan.name, loan.lender_name) for w in re.findall(r"[A-Za-z]+", n)}
-    names |= {w for f in state.scenario_files() for w in re.findall(r"[A-Za-z]+", f)}
+    names = scenario_names(scenario)
     at = app(scenario, "zh")
     found = []
     for view in VIEWS:
         at.session_state["view"] = view
         at.run()
         ok(at)
-        for text in page_texts(at):
-            words = set(re.findall(r"[A-Za-z]{2,}", text)) - ALLOWED_ASCII - names
-            if words:
-                found.append((view, text[:120], sorted(words)))
+        found += [(view, *f) for f in english_words(at, names)]
     assert found == []
     assert any("年" in text and "月" in text for text in page_texts(at))  # months written in Chinese
+
+
+def test_the_chinese_cases_view_has_no_english_sentence_of_ours(tmp_path, monkeypatch):
+    """The Cases view on a case file with every kind of finding: a caseload, a case's drift, next
+    steps, notes (a voided agreement, a payment after settlement), and the empty states."""
+    from optimizer import casework as cw
+    from optimizer.casefile import CaseFile
+
+    from .test_dashboard_cases import build_case_file, cases_app
+
+    monkeypatch.setenv("DEBTPLAN_DB", str(tmp_path / "default" / "cases.db"))
+    db = tmp_path / "cases.db"
+    build_case_file(db)
+    today = dt.date(2027, 3, 10)
+    with CaseFile(str(db)) as cf:
+        cw.new_case(cf, cw.read_import("王五", SCENARIOS / THREE), "optimal", dt.date(2026, 12, 1))
+        terms = cw.event_terms("agreement", dt.date(2026, 12, 5), monthly="700", months=20, first="2027-01")
+        cw.record_event(cf, "王五", "agreement", "京东金条", "2026-12-05", terms, "", today)
+        cw.record_payment(cf, "王五", "京东金条", "650", "2027-01-15", "", today)
+        settle = cw.event_terms("agreement", dt.date(2026, 12, 5), amount="2500", by="2027-01")
+        cw.record_event(cf, "王五", "agreement", "速借小贷", "2026-12-06", settle, "", today)
+        cw.record_payment(cf, "王五", "速借小贷", "2500", "2026-12-20", "", today)
+        cw.record_event(cf, "王五", "settlement-paid", "速借小贷", "2026-12-21", {}, "", today)
+        cw.record_payment(cf, "王五", "速借小贷", "100", "2026-12-21", "", today)
+        cw.record_event(cf, "王五", "lawsuit", "360借条", "2027-03-01", {}, "", today)
+    names = scenario_names(THREE, "private-loan-over-cap.toml") | set(re.findall(r"[A-Za-z]+", str(tmp_path)))
+    names |= {"cases", "db", "notes", "none"}  # the case files' names
+    found = []
+    at = cases_app(db, "zh", today)
+    ok(at)
+    cases_seen = [r.case for r in at.session_state["caseload"]]
+    for case in cases_seen:
+        at.selectbox(key="case_pick").set_value(case).run()
+        ok(at)
+        found += [(case, *f) for f in english_words(at, names)]
+    assert any(w.value for w in at.warning)  # the notes were on the page
+    for empty in (tmp_path / "none" / "cases.db", tmp_path / "notes.db"):
+        empty.parent.mkdir(exist_ok=True)
+        if empty.name == "notes.db":
+            empty.write_text("not a database", encoding="utf-8")
+        at = cases_app(empty, "zh", today)
+        found += [(empty.name, *f) for f in english_words(at, names)]
+    assert found == [], found
+    assert len(cases_seen) == 3
 
 
 # ---- sliders ---------------------------------------------------------------------------------------
