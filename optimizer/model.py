@@ -402,19 +402,40 @@ def behind_rows(terms: PlanTerms, layout: Layout, esc: Escalation) -> Block:
     )
 
 
+class _Rows:
+    """Rows added one at a time, each a few (column, value) entries, for the families whose rows
+    differ in length (runs of months); :meth:`block` packs them as arrays."""
+
+    def __init__(self) -> None:
+        self.rows: list[int] = []
+        self.cols: list[int] = []
+        self.vals: list[float] = []
+        self.lower: list[float] = []
+        self.upper: list[float] = []
+        self.names: list[str] = []
+
+    def add(self, entries: list[tuple[int, float]], lo: float, name: str, hi: float = INF) -> None:
+        k = len(self.lower)
+        self.rows.extend([k] * len(entries))
+        self.cols.extend(c for c, _ in entries)
+        self.vals.extend(v for _, v in entries)
+        self.lower.append(lo)
+        self.upper.append(hi)
+        self.names.append(name)
+
+    def block(self, family: str) -> Block:
+        names = self.names
+        return Block(family, np.array(self.rows, dtype=int), np.array(self.cols, dtype=int),
+                     np.array(self.vals, dtype=float), np.array(self.lower, dtype=float),
+                     np.array(self.upper, dtype=float), lambda: names)
+
+
 def reach_rows(terms: PlanTerms, layout: Layout, esc: Escalation) -> Block:
     """A run of months behind reaches a stage; enforcement follows months behind after the suit;
     stages stay reached; a suit demands the whole balance."""
     T = layout.T
-    rows, cols, vals, lower, names = [], [], [], [], []
-
-    def add(entries: list[tuple[int, float]], lo: float, name: str) -> None:
-        k = len(lower)
-        rows.extend([k] * len(entries))
-        cols.extend(c for c, _ in entries)
-        vals.extend(v for _, v in entries)
-        lower.append(lo)
-        names.append(name)
+    out = _Rows()
+    add = out.add
 
     for i, s in zip(*np.nonzero(esc.free)):
         loan, stage = terms.names[i], STAGES[s]
@@ -447,9 +468,7 @@ def reach_rows(terms: PlanTerms, layout: Layout, esc: Escalation) -> Block:
             for m in range(1, T + 1):
                 add([(layout.stage[i, ACCELERATED, m - 1], 1.0), (z[m - 1], -1.0)], 0.0,
                     f"sued_accelerated[{loan},{terms.months[m - 1]}]")
-    lower_arr = np.array(lower, dtype=float)
-    return Block("reach", np.array(rows, dtype=int), np.array(cols, dtype=int), np.array(vals, dtype=float),
-                 lower_arr, np.full(len(lower_arr), INF), lambda: names)
+    return out.block("reach")
 
 
 def weighted_rows(terms: PlanTerms, layout: Layout, esc: Escalation) -> Block:
@@ -516,16 +535,10 @@ def single_run_rows(terms: PlanTerms, layout: Layout, esc: Escalation) -> Block:
       before m owes nothing overdue afterwards, so every later overdue yuan carries the weight).
     """
     T = layout.T
-    rows, cols, vals, lower, upper, names = [], [], [], [], [], []
+    out = _Rows()
 
     def add(entries, lo, hi, name):
-        k = len(lower)
-        rows.extend([k] * len(entries))
-        cols.extend(c for c, _ in entries)
-        vals.extend(v for _, v in entries)
-        lower.append(lo)
-        upper.append(hi)
-        names.append(name)
+        out.add(entries, lo, name, hi)
 
     for i in np.nonzero(esc.watch)[0]:
         loan, b, z = terms.names[i], layout.behind[i], layout.started[i]
@@ -563,8 +576,7 @@ def single_run_rows(terms: PlanTerms, layout: Layout, esc: Escalation) -> Block:
                     u = bound if bound is not None else float(esc.big[i, t])
                     add([(layout.weighted[i, w, t], 1.0), (layout.overdue[i, t], -1.0)]
                         + [(c, u * v) for c, v in recent], 0.0, INF, f"run_weighted[{loan},{STAGES[s]},{month[t]}]")
-    return Block("single_run", np.array(rows, dtype=int), np.array(cols, dtype=int), np.array(vals, dtype=float),
-                 np.array(lower, dtype=float), np.array(upper, dtype=float), lambda: names)
+    return out.block("single_run")
 
 
 def enforcement_rows(terms: PlanTerms, layout: Layout) -> Block:
