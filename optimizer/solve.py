@@ -183,7 +183,9 @@ def _solve_once(arrays: LpArrays, solver: str, start: np.ndarray | None = None,
             h.setSolution(seed)
         h.run()
         solution = _read_highs(h)
-        if solution.outcome is not LpOutcome.ERROR:
+        if solution.outcome is not LpOutcome.ERROR or h.getModelStatus().name == "kTimeLimit":
+            # Out of time with no plan: CBC would take longer still (it ran for minutes on a
+            # 12-loan MILP); the caller decides what to do without an answer.
             return solution
     model = to_pulp(arrays)
     return _solve_cbc(model.prob, model.columns, model.rows)
@@ -567,7 +569,12 @@ def extra_money_to_clear(terms: PlanTerms, solver: str = "highs", replanner: Rep
     def solve(a):
         return solve_arrays(a, solver, time_limit=EXTRA_TIME_LIMIT)
 
-    sol = solve(build_arrays(terms, ModelOptions(find_extra_money=True)))
+    arrays = build_arrays(terms, ModelOptions(find_extra_money=True))
+    sol = solve(arrays)
+    if sol.outcome is not LpOutcome.OPTIMAL:
+        # No plan within the time limit: the LP relaxation's amount (never more than needed),
+        # raised below until a re-solve confirms it.
+        sol = solve(arrays._replace(integer=np.zeros(0, dtype=int)))
     if sol.outcome is not LpOutcome.OPTIMAL:
         return math.nan, False
     needed = sol.objective
