@@ -346,7 +346,11 @@ def solve_arrays(arrays: LpArrays, solver: str = "highs", time_limit: float | No
     seed = start = None
     if len(general.integer) > len(arrays.layout.offers) and not arrays.layout.offers and not arrays.layout.has_extra:
         seed = seeded_start(arrays, solver, lp)
-        if seed is not None and quick:
+        if quick:
+            # No rule of thumb's months behind fit (a settlement the money cannot pay by its
+            # month): the quick search has no plan, and says so rather than branching.
+            if seed is None:
+                return LpSolution(LpOutcome.INFEASIBLE, math.nan, _NO_DUALS, _NO_DUALS, solver)
             return polish(general, seed._replace(gap=math.nan), lp)
         if seed is not None:
             first = single_run_start(arrays, np.round(seed.x[arrays.layout.behind]) * (seed.x[arrays.layout.overdue] > 1e-9),
