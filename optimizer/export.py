@@ -58,9 +58,15 @@ def _fen_split(targets: np.ndarray, clearing: np.ndarray, cap_fen: int, agreed: 
 
 
 def to_fen(ledger: Ledger) -> Ledger:
-    """The same plan in whole fen, replayed (see module docstring)."""
+    """The same plan in whole fen, replayed (see module docstring).
+
+    Month by month the rounded plan spends no more than the exact plan has spent so far (rounded
+    to the fen), plus one fen when that is what clearing a loan to the fen takes: rounding never
+    drifts into money later months need."""
     exact = ledger.payments
     clears = ledger.balance[:, 1:] == 0.0
+    spent_exact = np.cumsum(exact.sum(axis=0))
+    spent = [0]  # fen paid so far by the rounded plan
 
     def policy(view: MonthView) -> np.ndarray:
         t = view.t
@@ -69,22 +75,23 @@ def to_fen(ledger: Ledger) -> Ledger:
         agreed = (view.agreed > 0) & (exact[:, t] >= view.agreed - 0.005)  # kept in the exact plan
         target = np.where(agreed, np.maximum(target, view.agreed), target)
         # A month the exact plan ends current is paid its whole due amount, rounded up: a fen short
-        # would make the loan a month behind (a new run, a report) that the plan never had. Only
-        # where it fits the month's own money: never from what later essentials need.
+        # would make the loan a month behind (a new run, a report) that the plan never had.
         current = (ledger.overdue[:, t + 1] == 0.0) & (view.due > 0) & (exact[:, t] >= view.due - 0.005) & ~agreed
-        # The reserve for later essentials is the ledger's concern, not the rounding's.
-        cap = max(math.floor((view.available + ledger.terms.reserve[t]) * 100 + 1e-6), 0)
-        free = math.floor(view.available * 100 + 1e-6)
+        target = np.where(current, np.maximum(target, view.due), target)
+        money = max(math.floor((view.available + ledger.terms.reserve[t]) * 100 + 1e-6), 0)
+        budget = max(math.floor(spent_exact[t] * 100 + 0.5 + 1e-6) - spent[0], 0)
 
-        def split(target, clearing, agreed):
+        def split(cap: int) -> np.ndarray:
+            keep = agreed | current
             # An installment that settles the loan is paid to the fen like any clearing payment.
-            settles = agreed & (target >= view.owed - 0.005)
-            target = np.where(settles, view.owed, target)
-            return _fen_split(target, clearing | settles, cap, agreed & ~settles)
+            settles = keep & (target >= view.owed - 0.005)
+            return _fen_split(np.where(settles, view.owed, target), clearing | settles, cap, keep & ~settles)
 
-        fen = split(np.where(current, np.maximum(target, view.due), target), clearing, agreed | current)
-        if current.any() and fen.sum() > max(free, 0):
-            fen = split(target, clearing, agreed)
+        fen = split(min(money, budget))
+        owed_fen = np.floor(view.owed * 100 + 0.5)
+        if (clearing & (fen < owed_fen)).any() and budget < money:
+            fen = split(min(money, budget + 1))  # the fen that clears a loan to 0.00
+        spent[0] += int(fen.sum())
         return fen / 100
 
     return replay(ledger.terms, policy)
