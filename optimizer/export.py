@@ -60,13 +60,11 @@ def _fen_split(targets: np.ndarray, clearing: np.ndarray, cap_fen: int, agreed: 
 def to_fen(ledger: Ledger) -> Ledger:
     """The same plan in whole fen, replayed (see module docstring).
 
-    Month by month the rounded plan spends no more than the exact plan has spent so far (rounded
-    to the fen), plus one fen when that is what clearing a loan to the fen takes: rounding never
-    drifts into money later months need."""
+    Each month pays at most the month's money less what later essentials need, floored to the fen;
+    only the fen that clears a loan to 0.00 may come out of that reserve, once in a plan."""
     exact = ledger.payments
     clears = ledger.balance[:, 1:] == 0.0
-    spent_exact = np.cumsum(exact.sum(axis=0))
-    spent = [0]  # fen paid so far by the rounded plan
+    reserve_fen_used = [False]
 
     def policy(view: MonthView) -> np.ndarray:
         t = view.t
@@ -79,7 +77,7 @@ def to_fen(ledger: Ledger) -> Ledger:
         current = (ledger.overdue[:, t + 1] == 0.0) & (view.due > 0) & (exact[:, t] >= view.due - 0.005) & ~agreed
         target = np.where(current, np.maximum(target, view.due), target)
         money = max(math.floor((view.available + ledger.terms.reserve[t]) * 100 + 1e-6), 0)
-        budget = max(math.floor(spent_exact[t] * 100 + 0.5 + 1e-6) - spent[0], 0)
+        free = max(math.floor(view.available * 100 + 1e-6), 0)
 
         def split(cap: int) -> np.ndarray:
             keep = agreed | current
@@ -87,11 +85,10 @@ def to_fen(ledger: Ledger) -> Ledger:
             settles = keep & (target >= view.owed - 0.005)
             return _fen_split(np.where(settles, view.owed, target), clearing | settles, cap, keep & ~settles)
 
-        fen = split(min(money, budget))
-        owed_fen = np.floor(view.owed * 100 + 0.5)
-        if (clearing & (fen < owed_fen)).any() and budget < money:
-            fen = split(min(money, budget + 1))  # the fen that clears a loan to 0.00
-        spent[0] += int(fen.sum())
+        fen = split(free)
+        if (clearing & (fen < np.floor(view.owed * 100 + 0.5))).any() and free < money and not reserve_fen_used[0]:
+            fen = split(free + 1)  # the fen that clears a loan to 0.00
+            reserve_fen_used[0] = True
         return fen / 100
 
     return replay(ledger.terms, policy)
