@@ -600,7 +600,7 @@ def harm_order_rows(terms: PlanTerms, layout: Layout) -> Block:
     i, t = np.nonzero(np.isfinite(terms.ceiling))
     k = np.arange(len(i))
     return Block("sued_first", k, layout.balance[i, t], np.ones(len(i)), np.full(len(i), -INF),
-                 terms.ceiling[i, t] + 0.005,
+                 terms.ceiling[i, t] + 1e-6,  # solver noise only: half a fen would be a debt the ledger settles
                  lambda: [f"sued_first[{terms.names[a]},{terms.months[b]}]" for a, b in zip(i, t)])
 
 
