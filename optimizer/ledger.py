@@ -171,6 +171,7 @@ def replay(terms: PlanTerms, plan: np.ndarray | Policy) -> Ledger:
     paid_parts = np.zeros((n, 4))
     problems: list[str] = []
     reserve = terms.reserve
+    enforced, floor = terms.enforced_now, terms.enforcement_minimum  # judgments first (once, not monthly)
 
     stages[:, :, 0] = terms.stage0
     schedule[:, 0] *= ~terms.stage0[:, ACCELERATED]
@@ -194,7 +195,7 @@ def replay(terms: PlanTerms, plan: np.ndarray | Policy) -> Ledger:
         owed = balance[:, t] + interest[:, t] + penalty[:, t] + fees[:, t]
         available = cash[t] + terms.net[t]
         due = np.maximum(0.0, owed - schedule[:, t + 1])
-        must = np.maximum(terms.agreed[:, t], terms.enforced_now * terms.enforcement_minimum[t])
+        must = np.maximum(terms.agreed[:, t], enforced * floor[t])
         view = MonthView(t, owed, due, available - reserve[t], now.copy(), np.minimum(must, owed))
         pay = np.asarray(decide(view), dtype=float)
         if (pay < -BUDGET_TOLERANCE).any():

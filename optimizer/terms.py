@@ -185,7 +185,8 @@ class PlanTerms(NamedTuple):
         minimums together never take more than the share and every plan can pay them. (A loan
         that reaches enforcement within the plan is weighed by the enforcement weight, and the
         plan says so in what it triggers.)"""
-        free = np.maximum(0.0, self.net - self.agreed.sum(axis=0) - self.reserve)
+        months = len(self.net)  # terms cut to their first months keep longer agreement rows
+        free = np.maximum(0.0, self.net - self.agreed[:, :months].sum(axis=0) - self.reserve)
         return self.enforcement_share * free / max(1, int(self.enforced_now.sum()))
 
     @property
