@@ -73,13 +73,12 @@ def yuan(x: float | None) -> str:
 
 
 def _exit_code(result: PlanResult) -> int:
-    """3 if a check failed; 1 only if the plan leaves debts owed at the horizon (not when the
-    weights chose to leave them although clearing was possible); else 0."""
+    """3 if a check failed; 1 if the plan leaves debts owed at the horizon (also when the weights
+    chose to leave them although clearing was possible: "cleared" ⇔ exit 0 ⇔ the CSV owes 0.00)
+    or breaks an agreement; else 0."""
     if result.check_problems:
         return EXIT_INTERNAL
-    if result.status is PlanStatus.AGREEMENTS_UNAFFORDABLE:
-        return EXIT_NOT_CLEARED
-    if result.ledger.leftover > 0 and result.status is not PlanStatus.LEFT_BY_WEIGHTS:
+    if result.status is PlanStatus.AGREEMENTS_UNAFFORDABLE or result.ledger.leftover > 0:
         return EXIT_NOT_CLEARED
     return EXIT_OK
 
