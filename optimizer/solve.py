@@ -163,7 +163,8 @@ def _read_highs(h, name: str = "HiGHS") -> LpSolution:
         return LpSolution(outcome, math.nan, _NO_DUALS, _NO_DUALS, name)
     sol = h.getSolution()
     duals = np.asarray(sol.row_dual) if sol.dual_valid else _NO_DUALS
-    gap = float(info.mip_gap) if h.getLp().integrality_ and math.isfinite(info.mip_gap) else 0.0
+    # A MILP stopped before it had a bound reports no finite gap: inf, never "proven optimal".
+    gap = (float(info.mip_gap) if math.isfinite(info.mip_gap) else math.inf) if h.getLp().integrality_ else 0.0
     return LpSolution(outcome, info.objective_function_value, np.asarray(sol.col_value), duals, name, gap)
 
 
@@ -359,6 +360,16 @@ def solve_arrays(arrays: LpArrays, solver: str = "highs", time_limit: float | No
                 first = improve_runs(arrays, first, lp, budget=SEARCH_BUDGET)
             start = None if first is None else first.x
     solution = _solve_once(arrays, solver, start, time_limit)
+    if solution.outcome is LpOutcome.ERROR and start is not None:
+        # Out of time before HiGHS took up the start (a short limit on a loaded machine): the
+        # start is the best plan found.
+        solution = first._replace(gap=math.inf)
+    if solution.outcome is LpOutcome.OPTIMAL and not math.isfinite(solution.gap):
+        # No bound from the branch and bound: the LP relaxation says how far the plan may be from the best.
+        bound = lp(arrays._replace(integer=np.zeros(0, dtype=int)))
+        gap = ((solution.objective - bound.objective) / max(abs(solution.objective), 1e-9)
+               if bound.outcome is LpOutcome.OPTIMAL else 1.0)
+        solution = solution._replace(gap=min(max(gap, 0.0), 1.0))
     if solution.outcome is LpOutcome.OPTIMAL and len(arrays.integer):
         solution = polish(general, solution, lp)
     if seed is not None and (solution.outcome is not LpOutcome.OPTIMAL or seed.objective < solution.objective - 1e-9):
