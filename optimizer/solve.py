@@ -342,11 +342,16 @@ def solve_arrays(arrays: LpArrays, solver: str = "highs", time_limit: float | No
     (:func:`polish`) on the model that allows any pattern; the cheaper of that and the seed is
     the answer. ``quick`` skips the branch and bound: the seed, polished (what the many
     re-solves behind negotiation targets use; the gap is then unknown, reported as NaN)."""
+    warm = lp is not None
     lp = lp or (lambda a: _solve_once(a, solver))
     general = any_pattern(arrays)
     seed = start = None
     if len(general.integer) > len(arrays.layout.offers) and not arrays.layout.offers and not arrays.layout.has_extra:
         seed = seeded_start(arrays, solver, lp)
+        if seed is None and warm:
+            # A warm model that says no rule's pattern fits is checked on cold models: a plan the
+            # money allows is never lost to a stale warm model.
+            seed = seeded_start(arrays, solver, None)
         if quick:
             # No rule of thumb's months behind fit (a settlement the money cannot pay by its
             # month): the quick search has no plan, and says so rather than branching.
@@ -662,6 +667,10 @@ def optimal_plan(
                               "Ask the lender for smaller installments or a later start before a month is missed. "
                               "Below is the best plan for the money there is; it misses agreed installments."])
         return relaxed._replace(status=PlanStatus.AGREEMENTS_UNAFFORDABLE, diagnosis=diagnosis)
+    if solution.outcome is LpOutcome.ERROR and not quick:
+        # The warm model or the time limit gave no plan (seen in the dashboard under load): the
+        # quick search on a cold model, which never branches, gives the best rule-based plan.
+        solution = solve_arrays(arrays, solver, quick=True)
     if solution.outcome is not LpOutcome.OPTIMAL:
         # With cash carry-over and a soft horizon this model is always feasible and bounded;
         # reaching here is a solver failure, reported, not hidden.
