@@ -342,16 +342,11 @@ def solve_arrays(arrays: LpArrays, solver: str = "highs", time_limit: float | No
     (:func:`polish`) on the model that allows any pattern; the cheaper of that and the seed is
     the answer. ``quick`` skips the branch and bound: the seed, polished (what the many
     re-solves behind negotiation targets use; the gap is then unknown, reported as NaN)."""
-    warm = lp is not None
     lp = lp or (lambda a: _solve_once(a, solver))
     general = any_pattern(arrays)
     seed = start = None
     if len(general.integer) > len(arrays.layout.offers) and not arrays.layout.offers and not arrays.layout.has_extra:
         seed = seeded_start(arrays, solver, lp)
-        if seed is None and warm:
-            # A warm model that says no rule's pattern fits is checked on cold models: a plan the
-            # money allows is never lost to a stale warm model.
-            seed = seeded_start(arrays, solver, None)
         if quick:
             # No rule of thumb's months behind fit (a settlement the money cannot pay by its
             # month): the quick search has no plan, and says so rather than branching.
@@ -423,7 +418,8 @@ class Replanner:
         lower, upper = arrays.row_bounds()
         shape = (arrays.layout, tuple(b.family for b in arrays.blocks), starts.tobytes(), index.tobytes())
         numbers = (value, lower, upper, arrays.cost, arrays.offset, arrays.col_lower, arrays.col_upper)
-        if shape in self._models:
+        warm = shape in self._models
+        if warm:
             h, old = self._models.pop(shape)
             _update(h, old, numbers, starts, index)
             self.warm_solves += 1
@@ -437,9 +433,14 @@ class Replanner:
         self._last = h
         h.run()
         solution = _read_highs(h, "HiGHS")
-        if solution.outcome is LpOutcome.ERROR:
-            self._models.pop(shape, None)
-            return solve_arrays(arrays)
+        if solution.outcome is LpOutcome.ERROR or (warm and solution.outcome is not LpOutcome.OPTIMAL):
+            # An error, or a warm model saying "no plan", is checked by a cold solve, so a plan the
+            # money allows is never lost to a stale warm model (the dashboard's Negotiate view once
+            # said "infeasible" on the counsellor case); a model the cold solve contradicts is dropped.
+            cold = _solve_once(arrays, "highs")
+            if solution.outcome is LpOutcome.ERROR or cold.outcome is not solution.outcome:
+                self._models.pop(shape, None)
+            return cold
         return solution
 
     def basis(self):
