@@ -28,7 +28,7 @@ import numpy as np
 import pulp
 
 from .ledger import Ledger, replay
-from .model import LpArrays, ModelOptions, any_pattern, build_arrays, to_highs, to_pulp
+from .model import Layout, LpArrays, ModelOptions, any_pattern, build_arrays, to_highs, to_pulp
 from .terms import ENFORCEMENT, SUED, PlanTerms
 
 try:  # highspy is a declared dependency; CBC keeps the product working if it fails to load.
@@ -206,7 +206,7 @@ def polish(arrays: LpArrays, solution: LpSolution, solve=None) -> LpSolution:
     watched = arrays.col_lower[layout.behind] < 1.0  # behind columns the MILP could choose
     best = solution
     for _ in range(50):
-        behind = np.round(best.x[layout.behind]) * (best.x[layout.overdue] > 1e-9)
+        behind = behind_pattern(layout, best.x)
         lower[layout.behind[watched]] = upper[layout.behind[watched]] = behind[watched]
         polished = solve(arrays._replace(col_lower=lower, col_upper=upper, integer=np.zeros(0, dtype=int)))
         if polished.outcome is not LpOutcome.OPTIMAL:
@@ -223,15 +223,26 @@ def polish(arrays: LpArrays, solution: LpSolution, solve=None) -> LpSolution:
     return best
 
 
-def fixed_pattern(arrays: LpArrays, behind: np.ndarray, solver: str = "highs", lp=None) -> LpSolution:
-    """The best plan that is behind exactly in the months ``behind`` (n, T) says: an LP."""
+def behind_pattern(layout: Layout, x: np.ndarray) -> np.ndarray:
+    """(n, T) 1.0 where a solution is behind: marked behind and owing something overdue (a month
+    marked behind that owes nothing is current)."""
+    return np.round(x[layout.behind]) * (x[layout.overdue] > 1e-9)
+
+
+def pattern_lp(arrays: LpArrays, behind: np.ndarray) -> LpArrays:
+    """The model with its months behind fixed to ``behind`` (n, T) and no offer taken: an LP."""
     layout = arrays.layout
     lower, upper = arrays.col_lower.copy(), arrays.col_upper.copy()
     free = lower[layout.behind] < upper[layout.behind]
     lower[layout.behind[free]] = upper[layout.behind[free]] = behind[free].astype(float)
     lower[layout.take_columns] = upper[layout.take_columns] = 0.0
+    return arrays._replace(col_lower=lower, col_upper=upper, integer=np.zeros(0, dtype=int))
+
+
+def fixed_pattern(arrays: LpArrays, behind: np.ndarray, solver: str = "highs", lp=None) -> LpSolution:
+    """The best plan that is behind exactly in the months ``behind`` (n, T) says: an LP."""
     lp = lp or (lambda a: _solve_once(a, solver))
-    return lp(arrays._replace(col_lower=lower, col_upper=upper, integer=np.zeros(0, dtype=int)))
+    return lp(pattern_lp(arrays, behind))
 
 
 def seeded_start(arrays: LpArrays, solver: str = "highs", lp=None) -> LpSolution | None:
@@ -255,10 +266,8 @@ def single_run_start(arrays: LpArrays, behind: np.ndarray, solver: str = "highs"
     """A start for the single-run MILP from any pattern (n, T): each loan behind from its first
     month behind to its last (a loan behind now: from month 1), the best plan for that pattern."""
     behind = behind.astype(bool)
-    T = behind.shape[1]
     some = behind.any(axis=1)
-    end = np.where(some, T - np.argmax(behind[:, ::-1], axis=1), T)
-    first = np.where(some, np.argmax(behind, axis=1), T)
+    first, end = _runs_of(behind)
     from_start = arrays.col_upper[arrays.layout.started[:, 0]] == 0  # no run to choose: behind now
     first = np.where(from_start, 0, first)
     end = np.where(from_start & ~some, 0, end)
@@ -270,12 +279,16 @@ def single_run_start(arrays: LpArrays, behind: np.ndarray, solver: str = "highs"
 def _runs(arrays: LpArrays, x: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     """Each loan's run of months behind in a solution, as (first, end) 0-based month indices
     (end exclusive; first = end = T: no run)."""
-    layout = arrays.layout
-    T = layout.T
-    behind = (np.round(x[layout.behind]) * (x[layout.overdue] > 1e-9)) > 0
-    any_ = behind.any(axis=1)
-    first = np.where(any_, np.argmax(behind, axis=1), T)
-    end = np.where(any_, T - np.argmax(behind[:, ::-1], axis=1), T)
+    return _runs_of(behind_pattern(arrays.layout, x) > 0)
+
+
+def _runs_of(behind: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """(first, end) of each row of an (n, T) bool pattern: its first month behind and one past
+    its last (first = end = T where it is never behind)."""
+    T = behind.shape[1]
+    some = behind.any(axis=1)
+    first = np.where(some, np.argmax(behind, axis=1), T)
+    end = np.where(some, T - np.argmax(behind[:, ::-1], axis=1), T)
     return first, end
 
 
@@ -354,8 +367,7 @@ def solve_arrays(arrays: LpArrays, solver: str = "highs", time_limit: float | No
                 return LpSolution(LpOutcome.INFEASIBLE, math.nan, _NO_DUALS, _NO_DUALS, solver)
             return polish(general, seed._replace(gap=math.nan), lp)
         if seed is not None:
-            first = single_run_start(arrays, np.round(seed.x[arrays.layout.behind]) * (seed.x[arrays.layout.overdue] > 1e-9),
-                                     solver, lp)
+            first = single_run_start(arrays, behind_pattern(arrays.layout, seed.x), solver, lp)
             if first is not None:
                 first = improve_runs(arrays, first, lp, budget=SEARCH_BUDGET)
             start = None if first is None else first.x

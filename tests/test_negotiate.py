@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import os
+
 import numpy as np
 import numpy_financial as npf
 import pandas as pd
@@ -12,13 +14,14 @@ from hypothesis import strategies as st
 from optimizer import load_scenario, plan_terms, scenario_from_dict
 from optimizer.model import ModelOptions, build_arrays
 from optimizer.negotiate import (
-    break_even, installment_asks, negotiation_targets, offers_to_take, settled_cost,
+    break_even, break_even_bisection, installment_asks, negotiation_targets, offers_to_take, settled_cost,
 )
 from optimizer.scripts import script, yuan
 from optimizer.solve import solve_arrays
 from optimizer.terms import legal_cap
 
 from .conftest import SCENARIOS, run_cli
+from .test_escalation import _random_scenario
 
 
 def scenario_with(*loans, **top) -> dict:
@@ -160,7 +163,7 @@ def test_break_even_is_where_re_solving_flips():
 
     plan = optimal_plan(terms)
     x = break_even(terms, 0, 3, plan)
-    assert x is not None and 0 < x < 8000 + 3 * 3000  # affordable by month 3
+    assert x is not None and 0 < x <= 8000 + 3 * 3000  # affordable by month 3
     # Like is compared with like: the baseline re-planned by the same quick search.
     baseline = optimal_plan(terms, check_extra=False, quick=True).ledger.weighted_cost
     assert settled_cost(terms, 0, x - 2, 3) <= baseline < settled_cost(terms, 0, x + 2, 3)
@@ -168,6 +171,58 @@ def test_break_even_is_where_re_solving_flips():
     under = scenario_from_dict({**_with_offer(x * 0.8)})
     over = scenario_from_dict({**_with_offer(x * 1.5)})
     assert offers_to_take(under, plan_terms(under)) and not offers_to_take(over, plan_terms(over))
+
+
+def test_break_even_by_hand_is_the_balance_plus_the_interest_it_saves():
+    # One current loan of ¥10,000 at 24 % a year (2 % a month) and ¥20,000 in hand: the plan
+    # pays it off in month 1 for ¥10,200, so its weighted cost is that month's ¥200 of
+    # interest. Settled (no interest) for A by month 3, the cost is the premium A − 10,000:
+    # the break-even is 10,000 + 200.
+    s = scenario_from_dict({"start": "2027-01", "horizon_months": 12, "income": 9000, "essentials": 4000,
+                            "cash_on_hand": 20000,
+                            "loans": [{"name": "A", "principal": 10000, "apr": 0.24, "installments": 12}]})
+    terms = plan_terms(s)
+    from optimizer.solve import optimal_plan
+
+    assert break_even(terms, 0, 3, optimal_plan(terms)) == pytest.approx(10200, abs=0.5)
+
+
+def _money_by(terms, by: int) -> float:
+    """All the money there is up to month ``by``: no lump sum can be larger."""
+    return float(terms.cash0 + terms.net[:by].sum())
+
+
+def _check_against_bisection(scenario, by: int = 3) -> None:
+    from optimizer.solve import optimal_plan
+
+    terms = plan_terms(scenario)
+    by = min(by, terms.horizon)
+    plan = optimal_plan(terms, time_limit=3.0)
+    baseline = optimal_plan(terms, check_extra=False, quick=True).ledger.weighted_cost
+    for i in range(terms.n_loans):
+        fast, slow = break_even(terms, i, by, plan), break_even_bisection(terms, i, by, plan)
+        assert (fast is None) == (slow is None), terms.names[i]
+        if fast is None:
+            continue
+        # Never below the bisection's answer; above it only where a plan pays that much and
+        # still beats the baseline, and never more than all the money there is by then.
+        assert fast >= slow - 0.5, terms.names[i]
+        assert fast <= _money_by(terms, by) + 0.01, terms.names[i]
+        if fast > slow + 0.5:
+            assert settled_cost(terms, i, fast, by) <= baseline + 1e-6 * abs(baseline), terms.names[i]
+
+
+@pytest.mark.parametrize("name", ["three-overdue-loans", "private-loan-over-cap", "full-balance-demanded",
+                                  "income-too-low"])
+def test_fast_break_even_against_the_bisection_on_shipped_cases(name):
+    _check_against_bisection(load_scenario(SCENARIOS / f"{name}.toml"))
+
+
+@settings(max_examples=100 if os.environ.get("HYPOTHESIS_PROFILE") == "thorough" else 6, deadline=None,
+          suppress_health_check=[HealthCheck.too_slow])
+@given(st.data())
+def test_fast_break_even_against_the_bisection_on_random_cases(data):
+    _check_against_bisection(scenario_from_dict(_random_scenario(data.draw)))
 
 
 def test_settlement_milp_objective_matches_the_ledger():
