@@ -32,7 +32,7 @@ import pandas as pd
 import pulp
 
 from .model import ModelOptions, any_pattern, build_arrays, to_highs
-from .solve import LpOutcome, PlanResult, Replanner, highspy, new_highs, optimal_plan, solve_arrays, solve_problem
+from .solve import LP_TIME_LIMIT, LpOutcome, PlanResult, Replanner, highspy, new_highs, optimal_plan, solve_arrays, solve_problem
 from .scenario import Loan, Scenario, month_index, month_label
 from .terms import (
     ACCELERATED,
@@ -405,7 +405,7 @@ def _upper_bound(terms: PlanTerms, i: int, by: int, budget: float, top: float) -
     lp.row_upper_ = np.where(np.isfinite(uh), uh - slope * top, lp.row_upper_)
     lp.col_cost_ = np.zeros(high.layout.n_cols)
     lp.offset_ = 0.0
-    h = new_highs(1e-9)
+    h = new_highs(1e-9, LP_TIME_LIMIT)
     h.passModel(lp)
     n = high.layout.n_cols
     moved = np.nonzero(slope)[0].astype(np.int32)

@@ -43,6 +43,7 @@ CHECK_TOLERANCE = 0.01
 # with the best plan found; the gap is then reported too.
 MIP_GAP = 1e-3
 MIP_TIME_LIMIT = 10.0
+LP_TIME_LIMIT = 120.0  # an LP is never cut short to answer sooner: a stopped LP is no plan
 EXTRA_TIME_LIMIT = 5.0  # for each solve of the extra-money search
 SEARCH_BUDGET = 1.0  # seconds of run-by-run local search before the branch and bound
 
@@ -134,7 +135,7 @@ def _stdout_to_null():
             os.close(null)
 
 
-def new_highs(mip_gap: float = 1e-9):
+def new_highs(mip_gap: float = 1e-9, time_limit: float | None = None):
     """A HiGHS object that has printed nothing and will print nothing: the one place the
     project creates them.
 
@@ -149,7 +150,7 @@ def new_highs(mip_gap: float = 1e-9):
         h.setOptionValue("output_flag", False)
     # Settlement choices are a few binaries: ask for the true optimum, not HiGHS's 0.01 % gap.
     h.setOptionValue("mip_rel_gap", mip_gap)
-    h.setOptionValue("time_limit", MIP_TIME_LIMIT)
+    h.setOptionValue("time_limit", MIP_TIME_LIMIT if time_limit is None else time_limit)
     return h
 
 
@@ -157,8 +158,11 @@ def _read_highs(h, name: str = "HiGHS") -> LpSolution:
     status = h.getModelStatus().name
     outcome = _HIGHS_OUTCOME.get(status, LpOutcome.ERROR)
     info = h.getInfo()
-    if status == "kTimeLimit" and info.primal_solution_status != 2:
-        outcome = LpOutcome.ERROR  # out of time with no plan at all
+    if status == "kTimeLimit" and (info.primal_solution_status != 2 or not h.getLp().integrality_):
+        # Out of time with no plan at all; or an LP stopped mid-simplex, whose point need not
+        # keep the rows (a warm LP on 50 loans × 120 months stopped at 10 s with rows off by
+        # ¥2.4 million, and the ledger caught the plan built on it).
+        outcome = LpOutcome.ERROR
     if outcome is not LpOutcome.OPTIMAL:
         return LpSolution(outcome, math.nan, _NO_DUALS, _NO_DUALS, name)
     sol = h.getSolution()
@@ -171,7 +175,8 @@ def _read_highs(h, name: str = "HiGHS") -> LpSolution:
 def _solve_once(arrays: LpArrays, solver: str, start: np.ndarray | None = None,
                 time_limit: float | None = None) -> LpSolution:
     if solver == "highs" and highspy is not None:
-        h = new_highs(MIP_GAP if len(arrays.integer) > len(arrays.layout.offers) else 1e-9)
+        h = new_highs(MIP_GAP if len(arrays.integer) > len(arrays.layout.offers) else 1e-9,
+                      None if len(arrays.integer) else LP_TIME_LIMIT)
         if time_limit is not None:
             h.setOptionValue("time_limit", float(time_limit))
         # HiGHS's RINS/RENS sub-MIPs stay on: on the single-run model they find in 10 s what
@@ -309,8 +314,9 @@ def _with_runs(arrays: LpArrays, first: np.ndarray, end: np.ndarray) -> LpArrays
 
 def improve_runs(arrays: LpArrays, start: LpSolution, lp, budget: float = 1.0) -> LpSolution:
     """Local search over whole runs, each candidate an LP (warm when ``lp`` keeps its model):
-    for every loan, no run at all, the run cured sooner (by half its length, then by one month)
-    or, for a loan current now, begun later. Improvements are kept until none is left or the
+    some loans kept current at once (:func:`_keep_current_moves`), the others' runs where the LP
+    relaxation then leaves them overdue; and for every loan, no run at all, the run cured sooner
+    (by half its length, then by one month) or, for a loan current now, begun later. Improvements are kept until none is left or the
     ``budget`` (seconds) is spent. This finds what the branch and bound's weak early bound hides
     for long: that keeping a performing loan current is worth more than any payment elsewhere."""
     import time
@@ -323,27 +329,76 @@ def improve_runs(arrays: LpArrays, start: LpSolution, lp, budget: float = 1.0) -
     best = start
     first, end = _runs(arrays, best.x)
     first = np.where(from_start & (end > 0) & (end <= T), 0, first)
-    improved = True
-    while improved and time.monotonic() < deadline:
-        improved = False
-        for i in np.nonzero(watched & (end > first) & (first < T))[0]:
-            length = end[i] - first[i]
-            tries = [(first[i], first[i])] if not from_start[i] else [(0, 0)]
-            tries += [(first[i], end[i] - max(1, length // 2)), (first[i], end[i] - 1)]
-            if not from_start[i]:
-                tries.append((first[i] + 1, end[i]))
-            for f, e in tries:
-                if time.monotonic() >= deadline:
-                    break
-                if e < f or (f, e) == (first[i], end[i]):
-                    continue
-                f2, e2 = first.copy(), end.copy()
-                f2[i], e2[i] = (T, T) if e == f else (f, e)
-                candidate = lp(_with_runs(arrays, f2, e2))
-                if candidate.outcome is LpOutcome.OPTIMAL and candidate.objective < best.objective - 1e-6:
-                    best, first, end, improved = candidate, f2, e2, True
-                    break
+    while time.monotonic() < deadline:
+        # Moves of several runs at once: some loans kept current (a loan behind now: cured where
+        # the LP relaxation cures it), the others' runs where the LP relaxation with that rule
+        # leaves them overdue. Keeping performing loans current needs money that other loans'
+        # longer runs free, which no move of one run finds (counsellor case: 809,648 with 微粒贷
+        # behind → 790,830 with 花呗, 微粒贷 and 安逸花 current; the 30 s branch and bound: 791,666).
+        found = None
+        for loans in _keep_current_moves(watched & (end > first) & (first < T), watched & ~from_start):
+            if time.monotonic() >= deadline:
+                break
+            candidate = _kept_current(arrays, loans, lp)
+            if candidate is not None and candidate.objective < (found or best).objective - 1e-6:
+                found = candidate
+        if found is not None:
+            best = found
+            first, end = _runs(arrays, best.x)
+            first = np.where(from_start & (end > 0) & (end <= T), 0, first)
+        # Moves of one loan's run, the others' runs as they are, while they improve.
+        improved = True
+        while improved and time.monotonic() < deadline:
+            improved = False
+            for i in np.nonzero(watched & (end > first) & (first < T))[0]:
+                length = end[i] - first[i]
+                tries = [(first[i], first[i])] if not from_start[i] else [(0, 0)]
+                tries += [(first[i], end[i] - max(1, length // 2)), (first[i], end[i] - 1)]
+                if not from_start[i]:
+                    tries.append((first[i] + 1, end[i]))
+                for f, e in tries:
+                    if time.monotonic() >= deadline:
+                        break
+                    if e < f or (f, e) == (first[i], end[i]):
+                        continue
+                    f2, e2 = first.copy(), end.copy()
+                    f2[i], e2[i] = (T, T) if e == f else (f, e)
+                    candidate = lp(_with_runs(arrays, f2, e2))
+                    if candidate.outcome is LpOutcome.OPTIMAL and candidate.objective < best.objective - 1e-6:
+                        best, first, end, improved, found = candidate, f2, e2, True, candidate
+                        break
+        if found is None:
+            break  # neither kind of move improves
     return best
+
+
+def _keep_current_moves(with_run: np.ndarray, current_now: np.ndarray) -> list[tuple[int, ...]]:
+    """Which loans to keep current, in the order tried: every loan current now that can still
+    fall behind; all of them but one; then each loan with a run on its own."""
+    performing = tuple(int(i) for i in np.nonzero(current_now)[0])
+    moves = [performing] if len(performing) > 1 else []
+    if len(performing) > 2:
+        moves += [tuple(j for j in performing if j != i) for i in performing]
+    return moves + [(int(i),) for i in np.nonzero(with_run)[0]]
+
+
+def _kept_current(arrays: LpArrays, loans, lp) -> LpSolution | None:
+    """The single-run plan with ``loans`` kept current (a loan current now never falls behind;
+    a loan behind now is cured where the LP relaxation cures it), the other loans behind where
+    the LP relaxation with that rule leaves them overdue."""
+    layout = arrays.layout
+    lower, upper = arrays.col_lower.copy(), arrays.col_upper.copy()
+    current_now = [i for i in loans if upper[layout.started[i, 0]] > 0]
+    for i in current_now:
+        lower[layout.behind[i]] = upper[layout.behind[i]] = 0.0
+        lower[layout.started[i]] = upper[layout.started[i]] = 0.0
+    relaxed = lp(arrays._replace(col_lower=lower, col_upper=upper, integer=np.zeros(0, dtype=int)))
+    if relaxed.outcome is not LpOutcome.OPTIMAL:
+        return None
+    overdue = relaxed.x[layout.overdue] > 1e-6
+    for i in loans:
+        overdue[i] = False if i in current_now else np.cumprod(overdue[i]).astype(bool)
+    return single_run_start(arrays, overdue, "highs", lp)
 
 
 def solve_arrays(arrays: LpArrays, solver: str = "highs", time_limit: float | None = None,
@@ -355,9 +410,13 @@ def solve_arrays(arrays: LpArrays, solver: str = "highs", time_limit: float | No
     (:func:`polish`) on the model that allows any pattern; the cheaper of that and the seed is
     the answer. ``quick`` skips the branch and bound: the seed, polished (what the many
     re-solves behind negotiation targets use; the gap is then unknown, reported as NaN)."""
+    # The many LPs of the search over runs share a shape: warm re-solves, even without a
+    # replanner (what lets the search reach its moves within its budget).
+    search = lp or (Replanner()._solve_lp if solver == "highs" and highspy is not None else None)
     lp = lp or (lambda a: _solve_once(a, solver))
+    search = search or lp
     general = any_pattern(arrays)
-    seed = start = None
+    seed = start = first = None
     if len(general.integer) > len(arrays.layout.offers) and not arrays.layout.offers and not arrays.layout.has_extra:
         seed = seeded_start(arrays, solver, lp)
         if quick:
@@ -367,9 +426,9 @@ def solve_arrays(arrays: LpArrays, solver: str = "highs", time_limit: float | No
                 return LpSolution(LpOutcome.INFEASIBLE, math.nan, _NO_DUALS, _NO_DUALS, solver)
             return polish(general, seed._replace(gap=math.nan), lp)
         if seed is not None:
-            first = single_run_start(arrays, behind_pattern(arrays.layout, seed.x), solver, lp)
+            first = single_run_start(arrays, behind_pattern(arrays.layout, seed.x), solver, search)
             if first is not None:
-                first = improve_runs(arrays, first, lp, budget=SEARCH_BUDGET)
+                first = improve_runs(arrays, first, search, budget=SEARCH_BUDGET)
             start = None if first is None else first.x
     solution = _solve_once(arrays, solver, start, time_limit)
     if solution.outcome is LpOutcome.ERROR and start is not None:
@@ -384,10 +443,16 @@ def solve_arrays(arrays: LpArrays, solver: str = "highs", time_limit: float | No
         solution = solution._replace(gap=min(max(gap, 0.0), 1.0))
     if solution.outcome is LpOutcome.OPTIMAL and len(arrays.integer):
         solution = polish(general, solution, lp)
-    if seed is not None and (solution.outcome is not LpOutcome.OPTIMAL or seed.objective < solution.objective - 1e-9):
-        seed = polish(general, seed, lp)
-        gap = solution.gap if solution.outcome is LpOutcome.OPTIMAL else math.nan
-        solution = seed._replace(gap=gap)
+    # The branch and bound does not always keep the start it was given (seen on a loaded
+    # machine: HiGHS's own plan at its time limit, dearer than the start): the cheapest of its
+    # answer, the start and the seed is the plan.
+    for found in (first, seed):
+        if found is not None and (solution.outcome is not LpOutcome.OPTIMAL or found.objective < solution.objective - 1e-9):
+            polished = polish(general, found, lp)
+            if found is first and polished.objective > found.objective + 1e-6 * max(1.0, abs(found.objective)):
+                continue  # polishing lost what the start had (seen on a 6-month case): not taken
+            gap = solution.gap if solution.outcome is LpOutcome.OPTIMAL else math.nan
+            solution = polished._replace(gap=gap)
     return solution
 
 
@@ -429,14 +494,20 @@ class Replanner:
         starts, index, value = arrays.csr(keep_zeros=True)
         lower, upper = arrays.row_bounds()
         shape = (arrays.layout, tuple(b.family for b in arrays.blocks), starts.tobytes(), index.tobytes())
-        numbers = (value, lower, upper, arrays.cost, arrays.offset, arrays.col_lower, arrays.col_upper)
+        # Copies: callers reuse and change their bound arrays between solves (polish fixes more
+        # months each round in the same arrays), and a kept reference would then compare equal
+        # to the new bounds, so the change would never reach HiGHS. That stale model answered with
+        # a month behind that its bounds forbade (a 6-month case: LP ¥738.96 against the ledger's
+        # ¥732.32), and is what once made the Negotiate view say "infeasible".
+        numbers = (value, lower, upper, arrays.cost.copy(), arrays.offset, arrays.col_lower.copy(),
+                   arrays.col_upper.copy())
         warm = shape in self._models
         if warm:
             h, old = self._models.pop(shape)
             _update(h, old, numbers, starts, index)
             self.warm_solves += 1
         else:
-            h = new_highs()
+            h = new_highs(time_limit=LP_TIME_LIMIT)
             h.passModel(to_highs(arrays, (starts, index, value)))
             self.cold_solves += 1
             if len(self._models) >= self._shapes:

@@ -61,11 +61,13 @@ def test_plans_keep_essentials_and_say_cleared_only_when_the_csv_owes_nothing(tm
     paid = frame.groupby("month", sort=True)["payment"].sum().to_numpy()
     left = scenario.cash_on_hand + np.cumsum(income) - np.cumsum(paid)
     short = np.cumsum(terms.essentials_short)  # what no plan could cover
-    assert (left + short >= -0.01).all()
+    # At most the one fen that clears a loan to 0.00 comes out of later essentials (export.to_fen);
+    # compared in whole fen, since sums of CSV figures carry float noise (−0.0100000000002).
+    left_fen = np.round((left + short) * 100)
+    assert (left_fen >= -1).all()
     # Every later month's essentials stay covered by what is left (where that was possible).
     for t in range(len(left)):
-        need = terms.reserve[t]
-        assert left[t] + short[t] >= need - 0.01
+        assert left_fen[t] >= np.round(terms.reserve[t] * 100) - 1
     # And the optimal plan is never worse than a rule of thumb, all replayed with escalation.
     from optimizer import make_plan
 

@@ -128,6 +128,32 @@ def test_warm_lp_re_solves_equal_cold_ones():
     assert warm.warm_solves >= 4 and warm.cold_solves <= 3
 
 
+def test_a_warm_lp_sees_bounds_changed_in_the_same_arrays():
+    # Callers reuse their bound arrays between solves (polish fixes more months behind in the
+    # same arrays each round). The warm model must still get every change: a 6-month case once
+    # kept a month behind that its new bounds forbade (LP ¥738.96, its own plan's ledger ¥732.32).
+    from optimizer import plan_terms, scenario_from_dict
+    from optimizer.model import any_pattern, build_arrays
+    from optimizer.solve import Replanner, _solve_once
+
+    terms = plan_terms(scenario_from_dict({
+        "start": "2027-01", "horizon_months": 6, "income": 3500, "essentials": 3000, "cash_on_hand": 834,
+        "loans": [{"name": "L0", "principal": 1000, "apr": 0.0, "days_overdue": 20, "installments": 6}]}))
+    arrays = any_pattern(build_arrays(terms))
+    behind = arrays.layout.behind[0]
+    lower, upper = arrays.col_lower.copy(), arrays.col_upper.copy()
+    lp = arrays._replace(col_lower=lower, col_upper=upper, integer=np.zeros(0, dtype=int))
+    warm = Replanner()
+    lower[behind] = upper[behind] = 1.0  # behind every month
+    first = warm.solve(lp)
+    assert first.x[behind].min() == 1.0
+    lower[behind[3:]] = upper[behind[3:]] = 0.0  # the same arrays, changed: current from month 4
+    again, cold = warm.solve(lp), _solve_once(lp, "highs")
+    assert warm.warm_solves == 1
+    assert (again.x[behind[3:]] == 0.0).all()
+    assert again.objective == pytest.approx(cold.objective, abs=0.01)
+
+
 def test_a_milp_re_plan_agrees_with_a_cold_one_within_the_gap():
     from optimizer import load_scenario, plan_terms
     from optimizer.solve import MIP_GAP, Replanner, optimal_plan
