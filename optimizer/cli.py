@@ -165,7 +165,8 @@ def _print_plan(result: PlanResult, summary: PlanSummary, show_months: int, reco
     frame = frame.iloc[: min(last, show_months)]
     if show_months > 0:
         print("\nPayments per month (yuan; exact figures to the fen are in the CSV):")
-        print(frame.map(lambda v: f"{v:,.0f}").to_string())
+        # round first, then + 0.0: a carry of −1e-10 (solver noise) prints 0, never "-0"
+        print(frame.map(lambda v: f"{round(v) + 0.0:,.0f}").to_string())
     if last > show_months:
         print(f"… {last - show_months} {'more ' if show_months else ''}months in the CSV (--out plan.csv)")
     if result.check_problems:
