@@ -739,6 +739,14 @@ def optimal_plan(
         def solve(a):
             return solve_arrays(a, solver, time_limit, quick)
     solution = solve(arrays)
+    if solution.outcome is not LpOutcome.OPTIMAL and terms.ceiling is not None:
+        # Sued loans first holds each month's balance to the priority rule's own, with no slack;
+        # on huge balances (¥1,000,000 for 360 months) rounding in the last digits can leave no
+        # whole pattern inside it (no rule's pattern fits, and the branch and bound finds none or
+        # runs out of time). Then the weights alone decide (never worse than a rule of thumb).
+        terms = terms._replace(ceiling=None)
+        arrays = build_arrays(terms, ModelOptions(single_run=not quick))
+        solution = solve(arrays)
     if solution.outcome is LpOutcome.INFEASIBLE and terms.agreed.any():
         # Only agreements can make the model infeasible: say which month breaks them, and plan
         # the best that can be done, keeping them as far as the money goes.

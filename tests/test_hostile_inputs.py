@@ -392,6 +392,28 @@ def test_the_issues_malformed_files_are_each_one_clear_line(tmp_path):
     assert not (tmp_path / "plan.csv").exists()
 
 
+def test_a_million_sued_for_thirty_years_gets_a_plan(tmp_path):
+    # Found by the thorough run: sued loans first holds the sued loan's balance to the priority
+    # rule's own each month, with no slack; at ¥1,000,000 growing for 360 months no whole pattern
+    # fitted, and `solve` exited 3 ("infeasible on a model that is always feasible"). The plan is
+    # then made by the weights alone; it cannot clear, so exit 1 with the best plan.
+    loan = ('principal = {p}\ndaily_rate = "0.05%"\ninstallments = 1\ninstallments_paid = 0\n{extra}'
+            '[loans.settlement_offer]\namount = 3000\nby = "2027-03"\n')
+    text = ('start = "2026-12"\nhorizon_months = 360\nincome = 7500\nessentials = 4200\n\n'
+            '[[loans]]\nname = "贷款0"\n' + loan.format(p=1000000, extra="lawsuit = true\n") +
+            '\n[[loans]]\nname = "贷款1"\n' + loan.format(p=500, extra='interest_owed = 300\npenalty_owed = 120.5\n'
+            'fees_owed = "50"\ndays_overdue = 0\nlender_type = "private"\ncontract_date = 2024-05-01\n') +
+            '\n[[loans]]\nname = "贷款2"\n' + loan.format(p=500, extra='lender_type = "private"\n'
+            'contract_date = 2024-05-01\n') +
+            '\n[weights]\ninterest = 0.01\nunpaid = 0\n\n[legal]\nbasis = "cap"\n')
+    path = tmp_path / "million.toml"
+    path.write_text(text, encoding="utf-8")
+    code, out, err = run("solve", str(path), "--months", "0", "--time-limit", "2")
+    assert code == 1, err
+    assert "Traceback" not in err and "internal error" not in err
+    assert "cannot be cleared" in out
+
+
 def test_a_huge_value_is_quoted_short(tmp_path):
     path = tmp_path / "big.toml"
     path.write_text(GOOD.replace("income = 7500", f'income = "{"9" * 800_000}x"'), encoding="utf-8")
