@@ -326,18 +326,11 @@ def _settled_arrays(terms: PlanTerms, i: int, amount: float, by: int):
     return build_arrays(terms.settle(i, amount, by), ModelOptions(due=((i, by),)))
 
 
-def _settled(terms: PlanTerms, i: int, amount: float, by: int, replanner: Replanner | None = None):
-    """The quick search's plan when loan ``i`` is settled for ``amount`` paid in full by month
-    ``by`` (every rule of thumb's months behind, re-planned and polished, so the other loans may
-    fall behind or catch up), with its model."""
-    arrays = _settled_arrays(terms, i, amount, by)
-    return arrays, (replanner or Replanner()).solve(arrays, quick=True)
-
-
 def settled_cost(terms: PlanTerms, i: int, amount: float, by: int, replanner: Replanner | None = None) -> float:
     """Weighted cost of the plan when loan ``i`` is settled for ``amount`` paid in full by month
-    ``by`` (the quick search); infinite when the money cannot pay it by then."""
-    _, solution = _settled(terms, i, amount, by, replanner)
+    ``by`` (the quick search: every rule of thumb's months behind, re-planned and polished, so the
+    other loans may fall behind or catch up); infinite when the money cannot pay it by then."""
+    solution = (replanner or Replanner()).solve(_settled_arrays(terms, i, amount, by), quick=True)
     return solution.objective if solution.outcome is LpOutcome.OPTIMAL else math.inf
 
 
@@ -364,12 +357,14 @@ def _bisect(beats, opening: float, precision: float) -> float | None:
     return math.floor(lo * 100) / 100
 
 
-def break_even_bisection(terms: PlanTerms, i: int, by: int, baseline: PlanResult, precision: float = 0.5) -> float | None:
+def break_even_bisection(terms: PlanTerms, i: int, by: int, baseline: PlanResult, precision: float = 0.5,
+                         baseline_cost: float | None = None) -> float | None:
     """Largest lump sum paid by month ``by`` that still beats the baseline plan's weighted cost,
-    by bisection over quick re-plans alone (about 18): the reference :func:`break_even` is
-    tested against."""
+    by bisection over quick re-plans alone (about 18), on a new warm model (the quick search's
+    plan can depend on the model's history: among equally cheap LP answers, polishing may go
+    different ways): the reference :func:`break_even` is tested against, and its fallback."""
     warm = Replanner()
-    budget = _baseline_cost(baseline.ledger.terms, warm)
+    budget = _baseline_cost(baseline.ledger.terms, warm) if baseline_cost is None else baseline_cost
     return _bisect(lambda amount: settled_cost(terms, i, amount, by, warm) <= budget, terms.opening[i], precision)
 
 
@@ -438,22 +433,14 @@ def break_even(terms: PlanTerms, i: int, by: int, baseline: PlanResult, precisio
     because it can pay a judgment's monthly minimum in part; there it is the bisection.)
     ``baseline_cost``: the baseline's quick-search cost when the caller has it."""
     budget = _baseline_cost(baseline.ledger.terms, Replanner()) if baseline_cost is None else baseline_cost
-
-    def beats(amount: float, warm: Replanner) -> bool:
-        return settled_cost(terms, i, amount, by, warm) <= budget
-
     # Nothing more than all the money up to month ``by`` can be paid by then.
     top = max(float(terms.cash0 + terms.net[:by].sum()), 0.0) + 1.0
     bound = _upper_bound(terms, i, by, budget, top) if highspy is not None else None
     if bound is not None and bound > 0:
         bound = math.floor(bound * 100) / 100
-        if beats(bound, Replanner()):
+        if settled_cost(terms, i, bound, by) <= budget:
             return bound  # no plan pays more and beats the baseline, and one pays this
-    # Below the bound: the bisection from 0, with a new warm model, as the bisection's (the
-    # quick search's plan can depend on the model's history: among equally cheap LP answers,
-    # polishing may go different ways).
-    warm = Replanner()
-    return _bisect(lambda amount: beats(amount, warm), terms.opening[i], precision)
+    return break_even_bisection(terms, i, by, baseline, precision, budget)
 
 
 def private_limit(terms: PlanTerms, i: int, by: int, baseline: PlanResult,

@@ -234,20 +234,15 @@ def behind_pattern(layout: Layout, x: np.ndarray) -> np.ndarray:
     return np.round(x[layout.behind]) * (x[layout.overdue] > 1e-9)
 
 
-def pattern_lp(arrays: LpArrays, behind: np.ndarray) -> LpArrays:
-    """The model with its months behind fixed to ``behind`` (n, T) and no offer taken: an LP."""
+def fixed_pattern(arrays: LpArrays, behind: np.ndarray, solver: str = "highs", lp=None) -> LpSolution:
+    """The best plan that is behind exactly in the months ``behind`` (n, T) says: an LP."""
     layout = arrays.layout
     lower, upper = arrays.col_lower.copy(), arrays.col_upper.copy()
     free = lower[layout.behind] < upper[layout.behind]
     lower[layout.behind[free]] = upper[layout.behind[free]] = behind[free].astype(float)
     lower[layout.take_columns] = upper[layout.take_columns] = 0.0
-    return arrays._replace(col_lower=lower, col_upper=upper, integer=np.zeros(0, dtype=int))
-
-
-def fixed_pattern(arrays: LpArrays, behind: np.ndarray, solver: str = "highs", lp=None) -> LpSolution:
-    """The best plan that is behind exactly in the months ``behind`` (n, T) says: an LP."""
     lp = lp or (lambda a: _solve_once(a, solver))
-    return lp(pattern_lp(arrays, behind))
+    return lp(arrays._replace(col_lower=lower, col_upper=upper, integer=np.zeros(0, dtype=int)))
 
 
 def seeded_start(arrays: LpArrays, solver: str = "highs", lp=None) -> LpSolution | None:
@@ -316,8 +311,8 @@ def improve_runs(arrays: LpArrays, start: LpSolution, lp, budget: float = 1.0) -
     """Local search over whole runs, each candidate an LP (warm when ``lp`` keeps its model):
     some loans kept current at once (:func:`_keep_current_moves`), the others' runs where the LP
     relaxation then leaves them overdue; and for every loan, no run at all, the run cured sooner
-    (by half its length, then by one month) or, for a loan current now, begun later. Improvements are kept until none is left or the
-    ``budget`` (seconds) is spent. This finds what the branch and bound's weak early bound hides
+    (by half its length, then by one month) or, for a loan current now, begun later.
+    Improvements are kept until none is left or the ``budget`` (seconds) is spent. This finds what the branch and bound's weak early bound hides
     for long: that keeping a performing loan current is worth more than any payment elsewhere."""
     import time
 
@@ -407,14 +402,13 @@ def solve_arrays(arrays: LpArrays, solver: str = "highs", time_limit: float | No
 
     A MILP with escalation: the best rule of thumb's pattern (:func:`seeded_start`) gives a
     starting plan; the branch and bound runs on the single-run model; its answer is polished
-    (:func:`polish`) on the model that allows any pattern; the cheaper of that and the seed is
-    the answer. ``quick`` skips the branch and bound: the seed, polished (what the many
+    (:func:`polish`) on the model that allows any pattern; the cheapest of that, the start and
+    the seed is the answer. ``quick`` skips the branch and bound: the seed, polished (what the many
     re-solves behind negotiation targets use; the gap is then unknown, reported as NaN)."""
-    # The many LPs of the search over runs share a shape: warm re-solves, even without a
-    # replanner (what lets the search reach its moves within its budget).
-    search = lp or (Replanner()._solve_lp if solver == "highs" and highspy is not None else None)
-    lp = lp or (lambda a: _solve_once(a, solver))
-    search = search or lp
+    if lp is None:
+        # The many LPs of one solve (seeds, runs, polishing) share a shape: warm re-solves, even
+        # without a replanner (what lets the search over runs reach its moves within its budget).
+        lp = Replanner()._solve_lp if solver == "highs" and highspy is not None else (lambda a: _solve_once(a, solver))
     general = any_pattern(arrays)
     seed = start = first = None
     if len(general.integer) > len(arrays.layout.offers) and not arrays.layout.offers and not arrays.layout.has_extra:
@@ -426,9 +420,9 @@ def solve_arrays(arrays: LpArrays, solver: str = "highs", time_limit: float | No
                 return LpSolution(LpOutcome.INFEASIBLE, math.nan, _NO_DUALS, _NO_DUALS, solver)
             return polish(general, seed._replace(gap=math.nan), lp)
         if seed is not None:
-            first = single_run_start(arrays, behind_pattern(arrays.layout, seed.x), solver, search)
+            first = single_run_start(arrays, behind_pattern(arrays.layout, seed.x), solver, lp)
             if first is not None:
-                first = improve_runs(arrays, first, search, budget=SEARCH_BUDGET)
+                first = improve_runs(arrays, first, lp, budget=SEARCH_BUDGET)
             start = None if first is None else first.x
     solution = _solve_once(arrays, solver, start, time_limit)
     if solution.outcome is LpOutcome.ERROR and start is not None:
@@ -449,8 +443,6 @@ def solve_arrays(arrays: LpArrays, solver: str = "highs", time_limit: float | No
     for found in (first, seed):
         if found is not None and (solution.outcome is not LpOutcome.OPTIMAL or found.objective < solution.objective - 1e-9):
             polished = polish(general, found, lp)
-            if found is first and polished.objective > found.objective + 1e-6 * max(1.0, abs(found.objective)):
-                continue  # polishing lost what the start had (seen on a 6-month case): not taken
             gap = solution.gap if solution.outcome is LpOutcome.OPTIMAL else math.nan
             solution = polished._replace(gap=gap)
     return solution
@@ -518,8 +510,9 @@ class Replanner:
         solution = _read_highs(h, "HiGHS")
         if solution.outcome is LpOutcome.ERROR or (warm and solution.outcome is not LpOutcome.OPTIMAL):
             # An error, or a warm model saying "no plan", is checked by a cold solve, so a plan the
-            # money allows is never lost to a stale warm model (the dashboard's Negotiate view once
-            # said "infeasible" on the counsellor case); a model the cold solve contradicts is dropped.
+            # money allows is never lost to a warm start gone wrong; a model the cold solve
+            # contradicts is dropped. (The "infeasible" once seen on the Negotiate view was the kept
+            # references above; this stays as the guard.)
             cold = _solve_once(arrays, "highs")
             if solution.outcome is LpOutcome.ERROR or cold.outcome is not solution.outcome:
                 self._models.pop(shape, None)
