@@ -45,7 +45,7 @@ MIP_GAP = 1e-3
 MIP_TIME_LIMIT = 10.0
 LP_TIME_LIMIT = 120.0  # an LP is never cut short to answer sooner: a stopped LP is no plan
 EXTRA_TIME_LIMIT = 5.0  # for each solve of the extra-money search
-SEARCH_BUDGET = 1.0  # seconds of run-by-run local search before the branch and bound
+SEARCH_BUDGET = 2.0  # seconds of run-by-run local search before the branch and bound
 
 
 class LpOutcome(enum.Enum):
@@ -309,7 +309,7 @@ def _with_runs(arrays: LpArrays, first: np.ndarray, end: np.ndarray) -> LpArrays
 
 def improve_runs(arrays: LpArrays, start: LpSolution, lp, budget: float = 1.0) -> LpSolution:
     """Local search over whole runs, each candidate an LP (warm when ``lp`` keeps its model):
-    some loans kept current at once (:func:`_keep_current_moves`), the others' runs where the LP
+    some loans kept current at once (:func:`_keep_current_search`), the others' runs where the LP
     relaxation then leaves them overdue; and for every loan, no run at all, the run cured sooner
     (by half its length, then by one month) or, for a loan current now, begun later.
     Improvements are kept until none is left or the ``budget`` (seconds) is spent. This finds what the branch and bound's weak early bound hides
@@ -330,13 +330,8 @@ def improve_runs(arrays: LpArrays, start: LpSolution, lp, budget: float = 1.0) -
         # leaves them overdue. Keeping performing loans current needs money that other loans'
         # longer runs free, which no move of one run finds (counsellor case: 809,648 with 微粒贷
         # behind → 790,830 with 花呗, 微粒贷 and 安逸花 current; the 30 s branch and bound: 791,666).
-        found = None
-        for loans in _keep_current_moves(watched & (end > first) & (first < T), watched & ~from_start):
-            if time.monotonic() >= deadline:
-                break
-            candidate = _kept_current(arrays, loans, lp)
-            if candidate is not None and candidate.objective < (found or best).objective - 1e-6:
-                found = candidate
+        found = _keep_current_search(arrays, best, watched & ~from_start, watched & from_start & (end > first),
+                                     lp, deadline)
         if found is not None:
             best = found
             first, end = _runs(arrays, best.x)
@@ -367,20 +362,43 @@ def improve_runs(arrays: LpArrays, start: LpSolution, lp, budget: float = 1.0) -
     return best
 
 
-def _keep_current_moves(with_run: np.ndarray, current_now: np.ndarray) -> list[tuple[int, ...]]:
-    """Which loans to keep current, in the order tried: every loan current now that can still
-    fall behind; all of them but one; then each loan with a run on its own."""
-    performing = tuple(int(i) for i in np.nonzero(current_now)[0])
-    moves = [performing] if len(performing) > 1 else []
-    if len(performing) > 2:
-        moves += [tuple(j for j in performing if j != i) for i in performing]
-    return moves + [(int(i),) for i in np.nonzero(with_run)[0]]
+def _keep_current_search(arrays: LpArrays, best: LpSolution, performing: np.ndarray, cured: np.ndarray, lp,
+                         deadline: float) -> LpSolution | None:
+    """The cheapest plan found by keeping loans current (:func:`_kept_current`), or None if none
+    beats ``best``: every loan current now kept current, then every set of one loan fewer, two
+    fewer, …, down to one size below the first where some set beats ``best`` (the money may keep
+    several performing loans current but not all: the counsellor case keeps three of its four;
+    with an agreement of ¥700 a month, two); then each loan behind now with a run, cured alone."""
+    import itertools
+    import time
+
+    found, found_at = None, 0
+    behind = behind_pattern(arrays.layout, best.x)
+    loans = [int(i) for i in np.nonzero(performing)[0]]
+    for size in range(len(loans), 0, -1):
+        if found is not None and found_at > size + 1:
+            break  # one size below the first that beat the plan so far: keeping fewer rarely pays
+        for kept in itertools.combinations(loans, size):
+            if time.monotonic() >= deadline:
+                return found
+            candidate = _kept_current(arrays, kept, lp, behind)
+            if candidate is not None and candidate.objective < (found or best).objective - 1e-6:
+                found, found_at = candidate, found_at or size
+    for i in np.nonzero(cured)[0]:
+        if time.monotonic() >= deadline:
+            break
+        candidate = _kept_current(arrays, (int(i),), lp, behind)
+        if candidate is not None and candidate.objective < (found or best).objective - 1e-6:
+            found = candidate
+    return found
 
 
-def _kept_current(arrays: LpArrays, loans, lp) -> LpSolution | None:
+def _kept_current(arrays: LpArrays, loans, lp, behind: np.ndarray) -> LpSolution | None:
     """The single-run plan with ``loans`` kept current (a loan current now never falls behind;
     a loan behind now is cured where the LP relaxation cures it), the other loans behind where
-    the LP relaxation with that rule leaves them overdue."""
+    the LP relaxation with that rule leaves them overdue; if that fits no plan, also where the
+    plan so far (``behind``, n × T) is behind (a card cured sooner in the relaxation than the
+    money allows in whole months: the counsellor case at ¥11,500)."""
     layout = arrays.layout
     lower, upper = arrays.col_lower.copy(), arrays.col_upper.copy()
     current_now = [i for i in loans if upper[layout.started[i, 0]] > 0]
@@ -393,7 +411,13 @@ def _kept_current(arrays: LpArrays, loans, lp) -> LpSolution | None:
     overdue = relaxed.x[layout.overdue] > 1e-6
     for i in loans:
         overdue[i] = False if i in current_now else np.cumprod(overdue[i]).astype(bool)
-    return single_run_start(arrays, overdue, "highs", lp)
+    found = single_run_start(arrays, overdue, "highs", lp)
+    if found is None:
+        others = np.ones(len(overdue), dtype=bool)
+        others[list(loans)] = False
+        overdue[others] |= behind[others] > 0
+        found = single_run_start(arrays, overdue, "highs", lp)
+    return found
 
 
 def solve_arrays(arrays: LpArrays, solver: str = "highs", time_limit: float | None = None,

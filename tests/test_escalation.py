@@ -320,6 +320,25 @@ def test_optimal_plan_never_lets_a_cured_loan_fall_behind_again(path):
             assert runs <= 1, f"{path.stem}: {name} has {runs} runs behind"
 
 
+def test_performing_loans_the_money_can_keep_current_are_kept_current():
+    # The counsellor case with an agreement of ¥700 a month on 京东金条 from the first month: ¥1,900
+    # a month after essentials at first, so the agreement, the judgment's share and the installments
+    # of 花呗 (600), 微粒贷 (800) and 安逸花 (380) cannot all be paid, but two of the three can (the
+    # LP relaxation with all three current has no solution; with 微粒贷 and 安逸花 it has). The plan
+    # once let all three default. It keeps the agreement in full every month.
+    text = (SCENARIOS / "counsellor-twelve-loans.toml").read_text(encoding="utf-8")
+    text = text.replace('name = "京东金条"\n', 'name = "京东金条"\nagreement = { kind = "installments", monthly = 700, '
+                        'months = 24, first = "2026-12" }\n', 1)
+    from optimizer.scenario import scenario_from_bytes
+
+    plan = make_plan(scenario_from_bytes(text.encode("utf-8"), "agreed.toml"), time_limit=10.0)
+    ledger = plan.ledger
+    names = list(ledger.terms.names)
+    behind = [n for n in ("花呗", "微粒贷", "安逸花") if (ledger.overdue[names.index(n), 1:] > 0).any()]
+    assert len(behind) <= 1, behind
+    assert (ledger.payments[names.index("京东金条"), :24] >= 700 - 0.005).all()
+
+
 def test_a_judgment_in_enforcement_gets_its_share_every_month_until_paid():
     # ¥3,000 a month after essentials, no agreement, no later shortfall: the judgment gets at
     # least 30 % of it (¥900) every month until paid off, in the optimal plan and in every rule of
