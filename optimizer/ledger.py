@@ -40,8 +40,9 @@ class MonthView(NamedTuple):
     due: np.ndarray  # (n,) what the lender demands now: owed above the schedule in force
     available: float  # cash carried over + this month's money − what later months' essentials need
     stages: np.ndarray  # (n, 4) bool: stages reached so far (STAGES order)
-    # (n,) what must be paid this month: an agreement's installment, and the minimum on a
-    # judgment in enforcement (PlanTerms.enforcement_minimum), each at most what is owed
+    # (n,) what must be paid this month: an agreement's installment, and the floor of a loan in
+    # enforcement, now or since an earlier month of the plan (PlanTerms.enforcement_floor), each
+    # at most what is owed
     agreed: np.ndarray
 
 
@@ -171,7 +172,7 @@ def replay(terms: PlanTerms, plan: np.ndarray | Policy) -> Ledger:
     paid_parts = np.zeros((n, 4))
     problems: list[str] = []
     reserve = terms.reserve
-    enforced, floor = terms.enforced_now, terms.enforcement_minimum  # judgments first (once, not monthly)
+    floor = terms.enforcement_floor  # judgments first (computed once, not monthly)
 
     stages[:, :, 0] = terms.stage0
     schedule[:, 0] *= ~terms.stage0[:, ACCELERATED]
@@ -195,7 +196,7 @@ def replay(terms: PlanTerms, plan: np.ndarray | Policy) -> Ledger:
         owed = balance[:, t] + interest[:, t] + penalty[:, t] + fees[:, t]
         available = cash[t] + terms.net[t]
         due = np.maximum(0.0, owed - schedule[:, t + 1])
-        must = np.maximum(terms.agreed[:, t], enforced * floor[t])
+        must = np.maximum(terms.agreed[:, t], floor[:, t] * now[:, ENFORCEMENT])
         view = MonthView(t, owed, due, available - reserve[t], now.copy(), np.minimum(must, owed))
         pay = np.asarray(decide(view), dtype=float)
         if (pay < -BUDGET_TOLERANCE).any():

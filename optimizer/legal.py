@@ -89,8 +89,9 @@ DEFAULT_ESCALATION = {
 # keeping their loans current: paying others while a judgment stays unpaid reads as "able to pay
 # and refusing" (失信被执行人 list, 限制高消费; Criminal Law Art. 313 where serious), and the court
 # can freeze the salary account anyway. The share of each month's money (after essentials and
-# agreed installments) that goes to judgments in enforcement until they are paid: practice, low
-# confidence (a court's 执行和解 sets the real figure; put it in the file when known).
+# agreed installments) that goes to judgments in enforcement until they are paid, whether in
+# enforcement now or from the month after a plan lets a loan reach it: practice, low confidence
+# (a court's 执行和解 sets the real figure; put it in the file when known).
 DEFAULT_ENFORCEMENT_SHARE = 0.3
 
 

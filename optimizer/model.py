@@ -37,7 +37,9 @@ Three of a lawyer's rules are constraints, not weights (README):
   stronger: a loan behind now reaches each stage in a calendar month fixed by its days overdue, so
   every overdue yuan from then on carries the stage's weight with no big-M at all
   (``weighted_from_start``); on the counsellor case the root bound rises from 376k to 675k;
-* ``judgment_first[平安普惠,2027-03]``: pay[t] − X[t]·behind[t] ≥ 0 for a loan in enforcement now;
+* ``judgment_first[平安普惠,2027-03]``: pay[t] − X[t]·behind[t] ≥ 0 for a loan in enforcement now, and
+  ``judgment_first[借呗,2027-11]``: pay[t] − X[t]·(behind[t] + enforcement[t−1] − 1) ≥ 0 for one that
+  reaches enforcement within the plan (:func:`enforcement_rows`);
 * ``sued_first[起诉贷,2027-03]``: B[t] ≤ the balance the priority rule leaves (money short only,
   :func:`optimizer.solve.harm_order`).
 
@@ -270,22 +272,8 @@ class Escalation(NamedTuple):
 
 def escalation(terms: PlanTerms) -> Escalation:
     n, T = terms.n_loans, terms.horizon
-    earliest = np.full((n, 4), T + 1, dtype=int)
-    run = np.ones((n, 3), dtype=int)
-    for i in range(n):
-        d0 = terms.days0[i]
-        for s in range(3):
-            days = terms.stage_days[i, s]
-            run[i, s] = run_months(min(days, 1e6))
-            if days >= 1e6:
-                continue
-            first = run[i, s]
-            if d0 > 0:
-                first = min(first, max(1, int(np.ceil((days - d0) / 30 - 1e-9))))
-            earliest[i, s] = min(first, T + 1)
-        sued_by = 0 if terms.stage0[i, SUED] else earliest[i, SUED]
-        earliest[i, ENFORCEMENT] = min(sued_by + int(terms.enforcement_months[i]), T + 1)
-    earliest[terms.stage0] = 0
+    earliest = terms.earliest
+    run = np.array([[run_months(min(days, 1e6)) for days in row] for row in terms.stage_days], dtype=int).reshape(n, 3)
     free = ~terms.stage0 & (earliest <= T)
     grow = np.cumprod(np.tile(1.0 + terms.rp, (T, 1)).T, axis=1)
     # Every fee the loan could be charged: stage fees, and a card's late fee each month.
@@ -579,18 +567,29 @@ def single_run_rows(terms: PlanTerms, layout: Layout, esc: Escalation) -> Block:
     return out.block("single_run")
 
 
-def enforcement_rows(terms: PlanTerms, layout: Layout) -> Block:
-    """``judgment_first[平安普惠,2027-03]``: pay[t] − X[t]·behind[t] ≥ 0: a judgment in
-    enforcement gets at least its minimum (:attr:`PlanTerms.enforcement_minimum`) every month
-    until the month it is paid off."""
-    T = layout.T
-    loans = np.nonzero(terms.enforced_now)[0]
-    i = np.repeat(loans, T)
-    t = np.tile(np.arange(T), len(loans))
+def enforcement_rows(terms: PlanTerms, layout: Layout, esc: Escalation) -> Block:
+    """Judgments first, with X[i,t] the loan's floor (:attr:`PlanTerms.enforcement_floor`):
+
+    * ``judgment_first[平安普惠,2027-03]``: pay[t] − X·behind[t] ≥ 0 for a loan in enforcement now:
+      at least its floor every month until the month it is paid off;
+    * ``judgment_first[借呗,2027-11]``: pay[t] − X·behind[t] − X·enforcement[t−1] ≥ −X for a loan that
+      can reach enforcement within the plan: the same from the month after it reaches it. (A larger
+      stage value only tightens the row, so stages stay at their smallest whole value.)"""
+    floor = terms.enforcement_floor
+    now = terms.enforced_now
+    # Rows wherever a floor may apply, zero or not, so a change of money keeps the model's shape
+    # (warm re-solves).
+    i, t = np.nonzero(terms.may_be_enforced & (now[:, None] | esc.free[:, ENFORCEMENT, None]))
+    later = ~now[i] & (t >= 1)
+    i, t, later = i[now[i] | later], t[now[i] | later], later[now[i] | later]
+    x = floor[i, t]
     row = np.arange(len(i))
-    x = terms.enforcement_minimum[t]
-    return Block("judgment_first", np.concatenate([row, row]), np.concatenate([layout.pay[i, t], layout.behind[i, t]]),
-                 np.concatenate([np.ones(len(i)), -x]), np.zeros(len(i)), np.full(len(i), INF),
+    lr = row[later]
+    return Block("judgment_first",
+                 np.concatenate([row, row, lr]),
+                 np.concatenate([layout.pay[i, t], layout.behind[i, t], layout.stage[i[later], ENFORCEMENT, t[later] - 1]]),
+                 np.concatenate([np.ones(len(i)), -x, -x[later]]),
+                 np.where(later, -x, 0.0), np.full(len(i), INF),
                  lambda: [f"judgment_first[{terms.names[a]},{terms.months[b]}]" for a, b in zip(i, t)])
 
 
@@ -699,8 +698,9 @@ def build_arrays(terms: PlanTerms, options: ModelOptions = ModelOptions()) -> Lp
             blocks.append(unreported)
     if terms.ceiling is not None and np.isfinite(terms.ceiling).any():
         blocks.append(harm_order_rows(terms, layout))
-    if terms.enforced_now.any() and terms.enforcement_share > 0:
-        blocks.append(enforcement_rows(terms, layout))
+    judgments = enforcement_rows(terms, layout, esc) if terms.enforcement_share > 0 else None
+    if judgments is not None and len(judgments.lower):
+        blocks.append(judgments)
     if options.single_run and esc.watch.any():
         blocks.append(single_run_rows(terms, layout, esc))
     if options.clear_by_horizon or options.find_extra_money:

@@ -353,7 +353,8 @@ class Escalation(_Frozen):
     enforcement_share: float = Field(
         legal.DEFAULT_ENFORCEMENT_SHARE, ge=0.0, le=1.0,
         description="share of each month's money (after essentials and agreed installments) paid to judgments "
-                    "in enforcement until they are paid (practice; a court's 执行和解 sets the real figure)")
+                    "in enforcement until they are paid, split between the loans that can be in enforcement by then "
+                    "(practice; a court's 执行和解 sets the real figure)")
 
 
 class Agreement(_Frozen):

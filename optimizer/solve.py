@@ -417,6 +417,18 @@ def _kept_current(arrays: LpArrays, loans, lp, behind: np.ndarray) -> LpSolution
         others[list(loans)] = False
         overdue[others] |= behind[others] > 0
         found = single_run_start(arrays, overdue, "highs", lp)
+    # The relaxation pays in fractions and clears some loans sooner than whole months can, and
+    # since a loan in enforcement must be paid its floor while behind, no run can simply be
+    # made as long as possible: the other loans' runs a month or two longer (the counsellor case,
+    # 花呗, 微粒贷 and 安逸花 kept current: 借呗 and 平安普惠 need more months than the relaxation's;
+    # 798,217 against 803,026 with 安逸花 behind). The search then shortens them where it can.
+    first, end = _runs_of(overdue)
+    months = np.arange(layout.T)[None, :]
+    for more in (1, 2, 4):
+        if found is not None:
+            break
+        longer = np.where(end > first, np.minimum(layout.T, end + more), end)
+        found = single_run_start(arrays, (months >= first[:, None]) & (months < longer[:, None]), "highs", lp)
     return found
 
 

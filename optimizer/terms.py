@@ -138,7 +138,7 @@ class PlanTerms(NamedTuple):
     paid_by: tuple[tuple[int, int], ...] = ()
     # (T,) essentials not covered even with every yuan saved (no plan can pay them).
     essentials_short: np.ndarray | None = None
-    # share of each month's free money paid to each judgment in enforcement (see enforcement_minimum)
+    # share of each month's free money paid to the judgments in enforcement (see enforcement_floor)
     enforcement_share: float = 0.0
     # (n, T) the most a loan may still owe at the end of each month (inf: no limit): when money is
     # short, a loan sued now owes no more than under the priority rule (optimizer.solve.harm_order)
@@ -178,16 +178,54 @@ class PlanTerms(NamedTuple):
         return self.w_missed * self.installment * (self.opening_overdue < 0.005)
 
     @property
-    def enforcement_minimum(self) -> np.ndarray:
-        """(T,) what each loan in enforcement now is paid at least each month until it is paid
-        off (legal.DEFAULT_ENFORCEMENT_SHARE): the share of the month's money left after agreed
-        installments and the reserve for later essentials, split between those loans, so the
-        minimums together never take more than the share and every plan can pay them. (A loan
-        that reaches enforcement within the plan is weighed by the enforcement weight, and the
-        plan says so in what it triggers.)"""
+    def earliest(self) -> np.ndarray:
+        """(n, 4) the earliest 1-based plan month by whose end each stage can be reached (0: reached
+        before the plan; T + 1: not within the horizon): the quickest run of months behind, or the
+        scenario's days overdue if the loan stays behind from the start; enforcement follows the
+        suit by ``enforcement_months``."""
+        n, T = self.n_loans, self.horizon
+        out = np.full((n, 4), T + 1, dtype=int)
+        for i in range(n):
+            d0 = self.days0[i]
+            for s in range(3):
+                days = self.stage_days[i, s]
+                if days >= NEVER:
+                    continue
+                first = run_months(days)
+                if d0 > 0:
+                    first = min(first, max(1, int(np.ceil((days - d0) / 30 - 1e-9))))
+                out[i, s] = min(first, T + 1)
+            sued_by = 0 if self.stage0[i, SUED] else out[i, SUED]
+            out[i, ENFORCEMENT] = min(sued_by + int(self.enforcement_months[i]), T + 1)
+        out[self.stage0] = 0
+        return out
+
+    @property
+    def enforcement_floor(self) -> np.ndarray:
+        """(n, T) the least a loan in enforcement is paid in each month until it is paid off
+        (legal.DEFAULT_ENFORCEMENT_SHARE), whether it is in enforcement now or reaches it within
+        the plan: the share of the month's money left after agreed installments and the reserve
+        for later essentials, split between the loans that can be in enforcement by that month
+        (those without an agreement), so the floors together never take more than the share and
+        every plan can pay them. A loan's floor applies from the month after it reaches
+        enforcement (``earliest`` gives the first month that can be); a plan that keeps it out of
+        enforcement never pays it."""
         months = len(self.net)  # terms cut to their first months keep longer agreement rows
         free = np.maximum(0.0, self.net - self.agreed[:, :months].sum(axis=0) - self.reserve)
-        return self.enforcement_share * free / max(1, int(self.enforced_now.sum()))
+        active = self.may_be_enforced
+        count = np.maximum(1, active.sum(axis=0))
+        return np.where(active, self.enforcement_share * free / count, 0.0)
+
+    @property
+    def may_be_enforced(self) -> np.ndarray:
+        """(n, T) bool: the loan can be in enforcement during month t (0-based), so a floor may
+        apply: it reached enforcement by the end of 1-based month t at the earliest (0: before the
+        plan), and no agreement or settlement of its own sets what it is paid."""
+        months = len(self.net)
+        settled = np.zeros(self.n_loans, dtype=bool)
+        settled[[i for i, _ in self.paid_by]] = True
+        eligible = ~self.agreed.any(axis=1) & ~settled
+        return eligible[:, None] & (self.earliest[:, ENFORCEMENT, None] <= np.arange(months)[None, :])
 
     @property
     def enforced_now(self) -> np.ndarray:

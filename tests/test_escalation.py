@@ -6,6 +6,7 @@ from __future__ import annotations
 import math
 
 import numpy as np
+import numpy_financial as npf
 import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
@@ -361,6 +362,32 @@ def test_a_judgment_in_enforcement_gets_its_share_every_month_until_paid():
                 assert ledger.payments[0, t] >= 900.0 - 0.01, f"{name}: month {t + 1} pays {ledger.payments[0, t]:.2f}"
 
 
+def test_a_loan_that_reaches_enforcement_within_the_plan_gets_its_floor_from_then_on():
+    # 起诉贷 is sued now (not yet enforced); ¥1,500 a month after essentials cannot keep 微粒贷's
+    # installment (¥1,100.16 by numpy-financial: ¥12,000 at 18 % over 12 months) and pay 起诉贷 off,
+    # so 起诉贷 stays behind and reaches enforcement after the licensed default of 6 months behind
+    # after the suit: from the 7th month it is owed 30 % of ¥1,500 = ¥450 a month. From the 14th
+    # month 微粒贷 could be in enforcement too (sued after a run of 7 months, ⌈(180 + 15) / 30⌉, then
+    # 6 months), so the share is split: ¥225 each. Every plan pays the floor while the loan is in
+    # enforcement and owing; the optimal plan once paid it about ¥400 to keep 微粒贷 current.
+    data = sued_and_performing(5500.0)
+    scenario = scenario_from_dict(data)
+    terms = plan_terms(scenario)
+    assert npf.pmt(0.18 / 12, 12, -12000) == pytest.approx(1100.16, abs=0.01)
+    floor = terms.enforcement_floor
+    assert floor[0] == pytest.approx([0.0] * 6 + [450.0] * 7 + [225.0] * 23)
+    assert floor[1] == pytest.approx([0.0] * 13 + [225.0] * 23)
+    c = compare(scenario, ("optimal", *POLICIES))
+    assert c.results["optimal"].ledger.reached()["起诉贷"]["enforcement"] == 6
+    for name, result in c.results.items():
+        ledger = result.ledger
+        for i in range(2):
+            for t in range(ledger.terms.horizon):
+                if ledger.stages[i, ENFORCEMENT, t] and ledger.balance[i, t + 1] > 0:
+                    assert ledger.payments[i, t] >= floor[i, t] - 0.01, (
+                        f"{name}: {ledger.terms.names[i]} month {t + 1} pays {ledger.payments[i, t]:.2f}")
+
+
 def test_enforcement_share_is_a_parameter_and_zero_turns_the_rule_off():
     data = {
         "start": "2027-01", "horizon_months": 12, "income": 7000, "essentials": 4000,
@@ -374,6 +401,6 @@ def test_enforcement_share_is_a_parameter_and_zero_turns_the_rule_off():
     }
     terms = plan_terms(scenario_from_dict(data))
     # 50 % of ¥3,000, split between the two judgments: ¥750 each a month.
-    assert terms.enforcement_minimum == pytest.approx(np.full(12, 750.0))
+    assert terms.enforcement_floor == pytest.approx(np.full((2, 12), 750.0))
     data["escalation"]["enforcement_share"] = 0.0
-    assert not plan_terms(scenario_from_dict(data)).enforcement_minimum.any()
+    assert not plan_terms(scenario_from_dict(data)).enforcement_floor.any()
