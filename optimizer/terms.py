@@ -222,18 +222,20 @@ class PlanTerms(NamedTuple):
         apply: it reached enforcement by the end of 1-based month t at the earliest (0: before the
         plan), and no agreement or settlement of its own sets what it is paid."""
         months = len(self.net)
+        return ~self.own_payments[:, None] & (self.earliest[:, ENFORCEMENT, None] <= np.arange(months)[None, :])
+
+    @property
+    def own_payments(self) -> np.ndarray:
+        """(n,) bool: an agreement or a settlement sets what the loan is paid (such as a 执行和解)."""
         settled = np.zeros(self.n_loans, dtype=bool)
         settled[[i for i, _ in self.paid_by]] = True
-        eligible = ~self.agreed.any(axis=1) & ~settled
-        return eligible[:, None] & (self.earliest[:, ENFORCEMENT, None] <= np.arange(months)[None, :])
+        return self.agreed.any(axis=1) | settled
 
     @property
     def enforced_now(self) -> np.ndarray:
         """(n,) bool: in enforcement now with no agreement in force (an agreement, such as a
         执行和解, sets its own installments)."""
-        settled = np.zeros(self.n_loans, dtype=bool)
-        settled[[i for i, _ in self.paid_by]] = True
-        return self.stage0[:, ENFORCEMENT] & ~self.agreed.any(axis=1) & ~settled
+        return self.stage0[:, ENFORCEMENT] & ~self.own_payments
 
     def risk_in(self, stages: np.ndarray) -> np.ndarray:
         """Yuan per yuan-month overdue of each loan given its stages (n, 4) bool."""
