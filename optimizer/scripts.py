@@ -44,8 +44,11 @@ def nothing_to_ask(targets: Targets, t: LoanTarget) -> bool:
     """A lender this plan keeps paying on its contract, with nothing to dispute or settle."""
     loan = targets.scenario.loans[t.index]
     ledger = targets.baseline.ledger
+    # A contract penalty rate above the cap is no reason to call about a loan the plan keeps
+    # current (no penalty accrues): the call would open with "I cannot pay", on a performing
+    # loan, which invites acceleration (Civil Code Art. 578).
     return (t.installment_ask is None and t.cap.disputable <= 0 and t.offer_amount is None
-            and not t.penalty_above_cap and t.yearly_rate <= t.cap.yearly_rate + 1e-9
+            and t.yearly_rate <= t.cap.yearly_rate + 1e-9
             and not loan.accelerated and not loan.sued and loan.agreement is None
             and not ledger.overdue[t.index].any())
 
@@ -106,14 +109,17 @@ def _steps(targets: Targets, t: LoanTarget) -> list[tuple[str, dict]]:
         ("title", dict(t=t)), ("prepare", {}), ("no_new_borrowing", {}), ("intro", dict(t=t)), ("hardship", {}),
         ("breakdown", {}),
     ]
-    if t.early_acceleration:
+    # A loan in enforcement owes what the judgment says: the charges are disputed in court (执行异议,
+    # 再审), not on the phone, and the call asks for an 执行和解 on the judgment's figures.
+    judged = loan.enforcement
+    if t.early_acceleration and not judged:
         steps.append(("early_acceleration", dict(days=loan.days_overdue,
                                                  threshold=acceleration_threshold(loan, targets.scenario))))
-    if t.penalty_above_cap:
+    if t.penalty_above_cap and not judged:
         steps.append(("penalty_above_cap", dict(rate=loan.yearly_rate * (1 + loan.penalty_markup), cap=cap)))
-    if cap.disputable > 0:
+    if cap.disputable > 0 and not judged:
         steps.append(("dispute", dict(cap=cap, rule_zh=_rule_zh(targets, loan, cap))))
-    if t.yearly_rate > cap.yearly_rate + 1e-9:
+    if t.yearly_rate > cap.yearly_rate + 1e-9 and not judged:
         steps.append(("rate_above_cap", dict(t=t, cap=cap)))
     if ask:
         steps.append(("installments", dict(ask=ask, accelerated=loan.accelerated, start=_start(targets, t))))
@@ -123,7 +129,8 @@ def _steps(targets: Targets, t: LoanTarget) -> list[tuple[str, dict]]:
         steps.append(("offer", dict(t=t)))
     if t.break_even is not None:
         steps.append(("limit", dict(t=t, limited=_at_means(t))))
-    steps.append(("collection_rules", {}))
+    if loan.lender_type != "private":  # the collection rules bind institutions, not a friend who lent
+        steps.append(("collection_rules", {}))
     if loan.abusive_collection:
         steps.append(("evidence", {}))
     if loan.lawsuit or loan.enforcement:

@@ -13,10 +13,11 @@ from hypothesis import strategies as st
 
 from optimizer import load_scenario, make_plan, plan_terms, replay, scenario_from_dict
 from optimizer.heuristics import POLICIES
+from optimizer.export import to_fen
 from optimizer.ledger import SETTLED_BELOW
 from optimizer.negotiate import negotiation_targets
 from optimizer.planner import NEGOTIATED, compare, credit_records, summarize, triggers
-from optimizer.scripts import script
+from optimizer.scripts import script, script_for_lender
 from optimizer.solve import PlanStatus
 from optimizer.terms import ACCELERATED, ENFORCEMENT, REPORTED, SUED, legal_cap
 
@@ -178,6 +179,14 @@ def test_negotiated_plan_pays_every_ask_in_full_every_month(path):
             i = t.index
             due = terms.agreed[i]
             assert due.max() == pytest.approx(t.installment_ask.monthly, abs=0.01)
+            # Stated in whole fen, as a lender states it (the script quotes this figure).
+            assert t.installment_ask.monthly * 100 == pytest.approx(round(t.installment_ask.monthly * 100), abs=1e-6)
+    # The plan as exported, in whole fen, keeps every agreement the exact plan keeps: the
+    # counsellor case's CSV once paid 360借条 ¥964.21 against ¥964.22 in months that spent all the
+    # money, and the replayed agreement broke.
+    fen = to_fen(plan.ledger)
+    kept = terms.agreed.any(axis=1) & ~(plan.ledger.overdue[:, 1:] > 0).any(axis=1)
+    assert not (fen.overdue[kept, 1:] > 0).any()
 
 
 def test_income_too_low_negotiated_plan_keeps_the_fenqile_ask():
@@ -234,6 +243,36 @@ def test_scripts_carry_the_seed_advice():
     en = script(targets, targets.loans[0], "en")
     assert "以贷养贷" in zh and "收入证明" in zh and "保存" in zh
     assert "new loan" in en and "proof of hardship" in en and "Keep every written confirmation" in en
+
+
+def test_scripts_never_call_about_a_loan_kept_current_nor_dispute_a_judgment_nor_cite_rules_to_a_friend():
+    # 花呗 is current, its contract penalty rate (18 % × 1.5 = 27 %) is above the 24 % cap, and the
+    # money keeps it current: no call (opening with "I cannot pay" on a performing loan invites
+    # acceleration). 执行贷 is in enforcement: the judgment fixed what is owed, so the call asks for
+    # an 执行和解 and disputes nothing. 朋友 is a friend's private loan left behind: the collection
+    # rules bind institutions, so the script does not threaten a complaint to a regulator.
+    data = {
+        "start": "2027-01", "horizon_months": 24, "income": 8000, "essentials": 3000,
+        "loans": [
+            {"name": "花呗", "principal": 6000, "apr": "18%", "installments": 12},
+            {"name": "执行贷", "principal": 9000, "apr": "36%", "penalty_owed": 2000, "accelerated": True,
+             "lawsuit": True, "enforcement": True, "credit_reported": True, "days_overdue": 300},
+            {"name": "朋友", "lender_type": "private", "contract_date": "2025-06-01", "principal": 5000,
+             "apr": "6%", "installments": 10, "installments_paid": 2, "days_overdue": 40},
+        ],
+    }
+    targets = negotiation_targets(scenario_from_dict(data), with_break_even=False)
+    huabei, judgment, friend = targets.loans
+    assert huabei.penalty_above_cap and not targets.baseline.ledger.overdue[0].any()
+    assert script_for_lender(targets, huabei, "zh") == ""
+    assert "不需要打电话" in script(targets, huabei, "zh")
+    assert judgment.cap.disputable > 0 and judgment.penalty_above_cap  # there would be something to dispute
+    for lang, words in (("zh", ("司法保护上限", "异议", "调减")), ("en", ("cap", "dispute", "penalty rate"))):
+        text = script_for_lender(targets, judgment, lang)
+        assert text and not any(w in text for w in words), text
+    assert "执行和解" in script(targets, judgment, "zh")
+    assert "监管部门" not in script(targets, friend, "zh") and "regulator" not in script(targets, friend, "en")
+    assert "监管部门" in script(targets, judgment, "zh")  # an institution: the rules are cited
 
 
 @pytest.mark.parametrize("path", SHIPPED, ids=lambda p: p.stem)
