@@ -152,6 +152,9 @@ def _print_plan(result: PlanResult, summary: PlanSummary, show_months: int, reco
         print(f"Best plan found within the time limit (--time-limit); its weighted cost is at most "
               f"{result.gap:.1%} above the best possible (not proven optimal).")
     print(triggers_text(summary.triggers))
+    to_court = court_warning(summary.triggers, result.strategy)
+    if to_court:
+        print(to_court)
     for loan, (cured, until) in credit_records(result, record_years).items():
         if cured is None:
             print(f"Credit record for {loan}: still in default at the end of this plan; kept {record_years} years "
@@ -175,6 +178,22 @@ def _print_plan(result: PlanResult, summary: PlanSummary, show_months: int, reco
 
 STAGE_WORDS = {"reported": "reported to the credit bureau", "accelerated": "whole balance demanded",
                "sued": "sued", "enforcement": "enforcement"}
+
+
+def court_warning(triggers: dict[str, dict[str, str | None]], strategy: str) -> str | None:
+    """One plain line when a plan (other than the negotiated one) lets a loan be sued or reach
+    enforcement: then the money cannot carry what the lenders demand, and the plan is the least
+    harm without their consent, not a way out. A lawyer reads that first, so the plan says it."""
+    if strategy == NEGOTIATED:
+        return None
+    hit = [loan for loan, stages in triggers.items()
+           if any(stages.get(s) not in (None, BEFORE_PLAN) for s in ("sued", "enforcement"))]
+    if not hit:
+        return None
+    return (f"Under this plan {len(hit)} loan{'s' if len(hit) > 1 else ''} ({', '.join(hit)}) "
+            f"{'are' if len(hit) > 1 else 'is'} sued or reach{'' if len(hit) > 1 else 'es'} enforcement: the money "
+            f"cannot carry what the lenders demand. Negotiate before following it: `debtplan targets` says what to "
+            f"ask each lender and whom to call first; `--strategy negotiated` shows the plan if they agree.")
 
 
 def triggers_text(triggers: dict[str, dict[str, str | None]]) -> str:

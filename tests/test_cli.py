@@ -39,6 +39,14 @@ def test_solve_writes_the_csv_the_issue_asks_for(tmp_path):
     assert (owing[owing.index >= free] == 0).all()
     assert f"Debt-free: {free}" in done.stdout
     assert "What this plan triggers" in done.stdout
+    # 360借条, sued before the plan, reaches enforcement under it: the plan says to negotiate first,
+    # naming the loans whose triggers list a suit or enforcement within the plan, and only those.
+    triggered = [line.split(":")[0].strip() for line in done.stdout.splitlines()
+                 if line.startswith("  ") and ("sued 20" in line or "enforcement 20" in line)]
+    warning = [line for line in done.stdout.splitlines() if line.startswith("Under this plan")]
+    assert "360借条" in triggered and len(warning) == 1
+    assert all(loan in warning[0] for loan in triggered) and "debtplan targets" in warning[0]
+    assert f"{len(triggered)} loan" in warning[0]
 
 
 @pytest.mark.parametrize("name", ["three-overdue-loans", "counsellor-twelve-loans", "income-too-low"])
