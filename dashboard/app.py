@@ -27,7 +27,7 @@ from optimizer.calendar_export import payment_calendar
 from optimizer.casework import STAGES, actual_vs_plan, case_state, caseload, caseload_frame, record_payment
 from optimizer.documents import letter_files
 from optimizer.errors import CaseFileError, NoCaseFile
-from optimizer.planner import BEFORE_PLAN, credit_records, new_triggers, triggers
+from optimizer.planner import BEFORE_PLAN, credit_records, new_triggers, reported_already_likely, triggers
 from optimizer.scripts import notes_for_borrower, script_for_lender
 
 VIEWS = ("plan", "compare", "negotiate", "export", "cases")
@@ -217,9 +217,12 @@ def open_script(loan: str) -> None:
     st.session_state["script_for"] = loan
 
 
-def trigger_words(events: dict[str, str], lang: str) -> str:
-    """{"reported": "2027-01", "sued": "2027-06"} -> "2027年1月会上征信；2027年6月可能被起诉"."""
-    said = [t(f"trigger_{stage}", lang, month=month_name(month, lang)) for stage, month in events.items()]
+def trigger_words(events: dict[str, str], lang: str, days_now: int | None = None) -> str:
+    """{"reported": "2027-01", "sued": "2027-06"} -> "2027年1月会上征信；2027年6月可能被起诉". A loan
+    already past its reporting threshold (``days_now`` overdue) is most likely reported already."""
+    said = [t("trigger_reported_likely", lang, month=month_name(month, lang), days=days_now)
+            if stage == "reported" and days_now is not None else
+            t(f"trigger_{stage}", lang, month=month_name(month, lang)) for stage, month in events.items()]
     return t("list_sep", lang).join(said)
 
 
@@ -231,6 +234,7 @@ def this_month_card(scenario: Scenario, lang: str):
     ledger = result.ledger
     terms = ledger.terms
     triggers = new_triggers(result)
+    likely = reported_already_likely(terms)
     lenders = {loan.name: loan.lender_name for loan in scenario.loans}
     colon = "：" if lang == "zh" else ": "
     with st.container(border=True, key="this_month"):
@@ -254,7 +258,7 @@ def this_month_card(scenario: Scenario, lang: str):
                 why = t("why_due", lang)
             events = triggers.get(line.loan, {})
             soonest = dict([min(events.items(), key=lambda e: e[1])]) if events else {}
-            warn = f" · ⚠ {trigger_words(soonest, lang)}" if soonest else ""
+            warn = f" · ⚠ {trigger_words(soonest, lang, likely.get(line.loan))}" if soonest else ""
             rows.append(f"- **{state.who(lenders[line.loan], line.loan, lang)}**{colon}"
                         f"{t('pay', lang, amount=yuan(line.pay))} · {why}{warn}")
         st.markdown("\n".join(rows))
@@ -280,6 +284,7 @@ def triggers_section(scenario: Scenario, lang: str) -> None:
     the stages reached before the plan."""
     result = engine.optimal(scenario.model_dump_json())
     new, every = new_triggers(result), triggers(result)
+    likely = reported_already_likely(result.ledger.terms)
     colon = "：" if lang == "zh" else ": "
     st.subheader(t("triggers_title", lang))
     rows = []
@@ -287,7 +292,7 @@ def triggers_section(scenario: Scenario, lang: str) -> None:
         already = [t(f"stage_{stage}", lang) for stage, month in every.get(loan.name, {}).items() if month == BEFORE_PLAN]
         before = t("triggers_already", lang, stages=t("list_sep", lang).join(already)) if already else ""
         if loan.name in new:
-            rows.append(f"- **{loan.name}**{colon}{trigger_words(new[loan.name], lang)}{before}")
+            rows.append(f"- **{loan.name}**{colon}{trigger_words(new[loan.name], lang, likely.get(loan.name))}{before}")
     st.markdown("\n".join(rows) if rows else t("triggers_none", lang))
     st.caption(t("triggers_note", lang))
 

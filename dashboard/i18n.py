@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import re
 
+from optimizer.scripts import month_name, months_in_words  # noqa: F401 (the words the pages use)
 from optimizer.errors import (
     DebtplanError, EmptyScenario, NotText, NotToml, ScenarioFieldError, ScenarioFileError, ScenarioNotFound,
 )
@@ -94,6 +95,9 @@ _TEXT: dict[str, tuple[str, str]] = {
     "open_script": ("打开给{who}的通话稿", "Open the script for {who}"),
     "extra_needed": ("每月再多{extra}即可在期限内还清。", "{extra} more per month would clear everything within the horizon."),
     "trigger_reported": ("{month}会上征信", "reported to the credit bureau in {month}"),
+    "trigger_reported_likely": ("{month}会上征信（已逾期{days}天，很可能已经上报，可查询个人征信报告）",
+                                "reported to the credit bureau in {month} (probably already: {days} days overdue; check "
+                                "your credit report)"),
     "stage_reported": ("上征信", "reported"),
     "stage_accelerated": ("要求一次性还清", "full balance demanded"),
     "stage_sued": ("起诉", "sued"),
@@ -474,17 +478,6 @@ def pct(x: float) -> str:
     return f"{x:.2%}"
 
 
-_MONTHS_EN = ("Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec")
-
-
-def month_name(month: str | None, lang: str) -> str:
-    """"2027-01" -> "2027年1月" / "Jan 2027"."""
-    if not month:
-        return ""
-    year, m = map(int, month.split("-")[:2])
-    return f"{year}年{m}月" if lang == "zh" else f"{_MONTHS_EN[m - 1]} {year}"
-
-
 def day_name(day: str, lang: str) -> str:
     """"2027-02-25" -> "2027年2月25日"; in English it stays as written."""
     if lang != "zh":
@@ -493,9 +486,7 @@ def day_name(day: str, lang: str) -> str:
     return f"{year}年{month}月{d}日"
 
 
-def months_in_words(text: str, lang: str) -> str:
-    """Every "YYYY-MM" in a text (a script from the engine) written as a month name."""
-    return re.sub(r"(?<![\d-])(\d{4})-(\d{2})(?![\d-])", lambda m: month_name(m.group(0), lang), text)
+
 
 
 # ---- messages about bad input ----------------------------------------------------------------------

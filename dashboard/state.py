@@ -25,7 +25,7 @@ import pandas as pd
 import tomli_w
 
 from optimizer import Comparison, Ledger, Scenario, export, scenario_from_dict
-from optimizer.scripts import script_for_lender
+from optimizer.scripts import script_for_lender, who  # noqa: F401 (state.who: the pages' name for a lender)
 from optimizer.planner import BEFORE_PLAN, risk_membership
 from optimizer.terms import ENFORCEMENT, REPORTED, RISK_CLASSES, SUED
 
@@ -451,11 +451,6 @@ def _header(column: str, headers: dict[str, str]) -> str:
             return word + column[len(prefix):]
     return column
 
-
-
-def who(lender: str, loan: str, lang: str) -> str:
-    """"京东科技（京东金条）", or just the name when lender and loan are called the same."""
-    return loan if lender == loan else (f"{lender}（{loan}）" if lang == "zh" else f"{lender} ({loan})")
 
 
 def zip_bytes(files: dict[str, bytes]) -> bytes:

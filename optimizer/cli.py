@@ -45,9 +45,10 @@ from .planner import (
     credit_records,
     make_plan,
     new_triggers,
+    reported_already_likely,
     summarize,
 )
-from .scripts import script
+from .scripts import months_in_words, script, who
 from .scenario import Scenario, load_scenario
 from . import solve as solve_module
 from .solve import PlanResult, PlanStatus
@@ -151,7 +152,10 @@ def _print_plan(result: PlanResult, summary: PlanSummary, show_months: int, reco
     if result.strategy == "optimal" and result.gap > solve_module.MIP_GAP:
         print(f"Best plan found within the time limit (--time-limit); its weighted cost is at most "
               f"{result.gap:.1%} above the best possible (not proven optimal).")
-    print(triggers_text(summary.triggers))
+    print(triggers_text(summary.triggers, reported_already_likely(terms)))
+    if terms.carry_out > 0.005:
+        print(f"Keeps {yuan(terms.carry_out)} at the end for the agreed installments due after {terms.months[-1]}: "
+              "the money then falls short of them, and an installment paid short breaks an agreement.")
     to_court = court_warning(summary.triggers, result.strategy)
     if to_court:
         print(to_court)
@@ -196,11 +200,16 @@ def court_warning(triggers: dict[str, dict[str, str | None]], strategy: str) -> 
             f"ask each lender and whom to call first; `--strategy negotiated` shows the plan if they agree.")
 
 
-def triggers_text(triggers: dict[str, dict[str, str | None]]) -> str:
-    """What the plan triggers, per loan: the month each stage is first reached, or none."""
+def triggers_text(triggers: dict[str, dict[str, str | None]], likely: dict[str, int] | None = None) -> str:
+    """What the plan triggers, per loan: the month each stage is first reached, or none. A report
+    ``likely`` made already ({loan: days overdue}) says so."""
+    likely = likely or {}
     lines = ["What this plan triggers (month first reached; 'before' = already before the plan):"]
     for loan, stages in triggers.items():
-        new = [f"{STAGE_WORDS[s]} {m}" for s, m in stages.items() if m not in (None, BEFORE_PLAN)]
+        new = [f"{STAGE_WORDS[s]} {m}"
+               + (f" (probably already: {likely[loan]} days overdue; check your credit report)"
+                  if s == "reported" and loan in likely else "")
+               for s, m in stages.items() if m not in (None, BEFORE_PLAN)]
         old = [STAGE_WORDS[s] for s, m in stages.items() if m == BEFORE_PLAN]
         text = ", ".join(new) if new else "none"
         lines.append(f"  {loan}: {text}" + (f" (before: {', '.join(old)})" if old else ""))
@@ -311,14 +320,14 @@ def _targets_text(targets: Targets, lang: str) -> str:
     if zh:
         gives = (f"对方让出{yuan(first.concession)}" if first.concession > 0
                  else f"对方并不吃亏（反而多收{yuan(-first.concession)}）")
-        lines.append(f"先打给{_who(first, zh)}：如果对方同意，你的加权成本（利息加风险）减少{yuan(first.improvement)}，{gives}。")
-        lines.append("拨打顺序：" + " → ".join(_who(t, zh) for t in order))
+        lines.append(f"先打给{who(first.lender, first.loan, lang)}：如果对方同意，你的加权成本（利息加风险）减少{yuan(first.improvement)}，{gives}。")
+        lines.append("拨打顺序：" + " → ".join(who(t.lender, t.loan, lang) for t in order))
     else:
         gives = (f"they give up {yuan(first.concession)}" if first.concession > 0
                  else f"it costs them nothing (they receive {yuan(-first.concession)} more)")
-        lines.append(f"Call {_who(first, zh)} first: if they agree, your weighted cost (interest plus risk) falls by "
+        lines.append(f"Call {who(first.lender, first.loan, lang)} first: if they agree, your weighted cost (interest plus risk) falls by "
                      f"{yuan(first.improvement)}, and {gives}.")
-        lines.append("Call order: " + " → ".join(_who(t, zh) for t in order))
+        lines.append("Call order: " + " → ".join(who(t.lender, t.loan, lang) for t in order))
     if not targets.asks_fit:
         short = targets.shortfall
         months = [m for m, v in zip(_months(targets), short) if v > 0]
@@ -344,13 +353,10 @@ def _targets_text(targets: Targets, lang: str) -> str:
     for t in order:
         lines.append("")
         lines.append(script(targets, t, lang))
-    return "\n".join(lines)
-
-
-def _who(t, zh: bool) -> str:
-    if t.lender == t.loan:
-        return t.loan
-    return f"{t.lender}（{t.loan}）" if zh else f"{t.lender} ({t.loan})"
+    # Chinese sentences write months as 2027年5月; the table above them keeps the plan's 2027-05.
+    table_lines = 2 + len(order)
+    words = "\n".join(lines[table_lines:])
+    return "\n".join([*lines[:table_lines], months_in_words(words, lang) if zh else words])
 
 
 def _months(targets: Targets) -> list[str]:

@@ -36,7 +36,8 @@ from .negotiate import LoanTarget, Targets
 from .planner import credit_records, summarize
 from .scenario import Loan, month_label
 from .scripts import _start as ask_start_month  # the first installment month the call script says
-from .scripts import pct, yuan
+from .scripts import months_in_words, pct, yuan
+from .scripts import who as lender_and_loan
 from .typeset import Bullets, Document, Heading, Paragraph, Table, keep, to_docx, to_pdfs
 
 Lang = Literal["zh", "en"]
@@ -79,9 +80,7 @@ def has_dispute(targets: Targets, t: LoanTarget) -> bool:
 
 
 def who(t: LoanTarget, lang: Lang) -> str:
-    if t.lender == t.loan:
-        return t.lender
-    return f"{t.lender}（{t.loan}）" if lang == "zh" else f"{t.lender} ({t.loan})"
+    return lender_and_loan(t.lender, t.loan, lang)
 
 
 def _last_month(targets: Targets, t: LoanTarget) -> str:
@@ -134,23 +133,38 @@ def _closing(last: Paragraph, lang: Lang) -> list:
     return [p._replace(keep_with_next=k < len(chain) - 1) for k, p in enumerate(chain)]
 
 
-def _addressed(doc: Document, loan: Loan) -> Document:
-    """A private lender may be a person, not a company: 贵方 instead of 贵司; a card is issued by a
-    bank: 贵行."""
-    if doc.lang != "zh" or not (loan.lender_type == "private" or loan.credit_card):
-        return doc
-    you = "贵行" if loan.credit_card else "贵方"
-
+def _rewrite(doc: Document, change, tables: bool = True) -> Document:
+    """``doc`` with ``change`` applied to the text of every block (and of tables' cells if ``tables``)."""
     def fix(block):
         if isinstance(block, (Heading, Paragraph)):
-            return block._replace(text=block.text.replace("贵司", you))
+            return block._replace(text=change(block.text))
         if isinstance(block, Bullets):
-            return block._replace(items=tuple(x.replace("贵司", you) for x in block.items))
-        if isinstance(block, Table):
-            return block._replace(rows=tuple(tuple(c.replace("贵司", you) for c in row) for row in block.rows))
+            return block._replace(items=tuple(change(x) for x in block.items))
+        if isinstance(block, Table) and tables:
+            return block._replace(rows=tuple(tuple(change(c) for c in row) for row in block.rows))
         return block
 
     return doc._replace(blocks=tuple(fix(b) for b in doc.blocks))
+
+
+def _addressed(doc: Document, loan: Loan) -> Document:
+    """A private lender may be a person, not a company: 贵方 instead of 贵司; a card is issued by a
+    bank: 贵行. Chinese text writes its months as 2027年5月 (tables keep the compact 2027-05)."""
+    if doc.lang != "zh":
+        return doc
+    doc = _in_words(doc)
+    if not (loan.lender_type == "private" or loan.credit_card):
+        return doc
+    you = "贵行" if loan.credit_card else "贵方"
+    return _rewrite(doc, lambda text: text.replace("贵司", you))
+
+
+def _in_words(doc: Document) -> Document:
+    """A Chinese document's sentences with months as 2027年5月; tables keep 2027-05."""
+    if doc.lang != "zh":
+        return doc
+    return _rewrite(doc._replace(title=months_in_words(doc.title, "zh")), lambda text: months_in_words(text, "zh"),
+                    tables=False)
 
 
 def _statement_request(loan: Loan, lang: Lang) -> str:
@@ -225,13 +239,13 @@ def negotiation_letter(targets: Targets, t: LoanTarget, lang: Lang = "zh") -> Do
                 f"个性化分期还款：本人仍有还款意愿，但欠款金额已超出本人目前的还款能力。根据《商业银行信用卡业务监督管理办法》"
                 f"第七十条，请贵司{'不再要求一次性还清全部欠款，' if loan.accelerated else ''}与本人协商达成个性化分期还款协议："
                 f"待还金额{yuan(ask.principal)}（欠款本金加利息和费用），年化利率{pct(ask.yearly_rate)}，"
-                f"从{start}开始" + (f"（此前{ask.grace}个月暂缓还款）" if ask.grace else "")
+                f"从{start}开始" + (f"（此前{ask.grace}个月暂缓还款，期间照常计息，到时待还{yuan(ask.at_first_installment)}）" if ask.grace else "")
                 + f"，每月还{yuan(ask.monthly)}，共{ask.months}期，至{_last_month(targets, t)}还清；每月还款日为____日。")
         elif zh:
             asks.append(
                 f"分期还款：请贵司{'不再要求一次性全额还款，' if loan.accelerated else ''}同意本笔借款按以下方案分期偿还："
                 f"待还金额{yuan(ask.principal)}（剩余本金加上限内的利息和费用，免除罚息），年化利率{pct(ask.yearly_rate)}，"
-                f"从{start}开始" + (f"（此前{ask.grace}个月暂缓还款）" if ask.grace else "")
+                f"从{start}开始" + (f"（此前{ask.grace}个月暂缓还款，期间照常计息，到时待还{yuan(ask.at_first_installment)}）" if ask.grace else "")
                 + f"，每月还{yuan(ask.monthly)}，共{ask.months}期，至{_last_month(targets, t)}还清；每月还款日为____日。")
         else:
             what = ("the principal plus interest and fees" if card else
@@ -245,7 +259,8 @@ def negotiation_letter(targets: Targets, t: LoanTarget, lang: Lang = "zh") -> Do
                  f"Installments: {'instead of the whole balance you demand, ' if loan.accelerated else ''}please agree that I repay ")
                 + f"{yuan(ask.principal)} ({what}) at {pct(ask.yearly_rate)} a year: "
                 f"I can pay {yuan(ask.monthly)} a month for {ask.months} months, starting {start}"
-                + (f" (after {ask.grace} months' grace)" if ask.grace else "")
+                + (f" (after {ask.grace} months' grace, with its interest: {yuan(ask.at_first_installment)} when the installments "
+                   f"start)" if ask.grace else "")
                 + f", the last in {_last_month(targets, t)}, on day ____ of each month.")
     if t.take_offer:
         if zh:
@@ -566,10 +581,10 @@ def plan_page(targets: Targets, lang: Lang = "zh", today: dt.date | None = None)
         "法院的任何通知都不要置之不理。" if zh else "Never ignore a letter from a court.",
     )))
     made = (today or dt.date.today()).isoformat()
-    return Document(
+    return _in_words(Document(
         f"还款计划（{first}起）" if zh else f"Repayment plan from {first}", tuple(blocks), lang, "sans", compact=True,
         footer=(f"{scenario.title + '  ·  ' if scenario.title else ''}生成于{made}" if zh else
-                f"{scenario.title + '  ·  ' if scenario.title else ''}made {made}"))
+                f"{scenario.title + '  ·  ' if scenario.title else ''}made {made}")))
 
 
 def month_note(targets: Targets, t: LoanTarget, k: int, lang: Lang, paid: float | None = None) -> str:

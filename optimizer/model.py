@@ -718,6 +718,7 @@ def build_arrays(terms: PlanTerms, options: ModelOptions = ModelOptions()) -> Lp
     lower = np.zeros(layout.n_cols)
     upper = np.full(layout.n_cols, INF)
     lower[layout.pay] = terms.agreed  # an agreed installment is paid in full every month
+    lower[layout.cash[-1]] = terms.carry_out  # and those after the horizon that its money will not cover
     integer = [np.array(list(layout.take.values()), dtype=int)]
     upper[layout.take_columns] = 1.0
     # Escalation columns: behind is binary where the loan can still escalate (1 elsewhere: the

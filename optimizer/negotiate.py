@@ -32,7 +32,7 @@ import pandas as pd
 import pulp
 
 from .model import ModelOptions, any_pattern, build_arrays, to_highs
-from .solve import LP_TIME_LIMIT, LpOutcome, PlanResult, Replanner, highspy, new_highs, optimal_plan, solve_arrays, solve_problem
+from .solve import LP_TIME_LIMIT, LpOutcome, PlanResult, PlanStatus, Replanner, highspy, new_highs, optimal_plan, solve_arrays, solve_problem
 from .scenario import Loan, Scenario, month_index, month_label
 from .terms import (
     ACCELERATED,
@@ -63,6 +63,12 @@ class InstallmentAsk(NamedTuple):
     yearly_rate: float  # contract rate cut to the cap
     total_interest: float
     grace: int = 0  # months before the first installment
+
+    @property
+    def at_first_installment(self) -> float:
+        """What the installments repay: the principal grown by the deferral's interest (the
+        figure a lender checks the installment against; equal to ``principal`` without grace)."""
+        return self.principal * (1 + self.yearly_rate / 12) ** self.grace
 
     def schedule(self, horizon: int) -> np.ndarray:
         """S[0..horizon]: the balance the agreement expects after each plan month."""
@@ -190,21 +196,15 @@ def _annuity(principal: float, yearly_rate: float, months: int) -> float:
     return math.ceil(exact * 100 - 1e-6) / 100
 
 
-def installment_asks(
-    scenario: Scenario, terms: PlanTerms, settled: dict[int, tuple[float, int]], margin: float = DEFAULT_MARGIN,
-) -> tuple[dict[int, InstallmentAsk], np.ndarray, bool]:
-    """Choose each overdue loan's restructured term (MILP); returns asks, shortfall per month and
-    whether the margin could be kept.
-
-    Installments may run past the horizon, so the budget is checked until the longest possible
-    ask ends, assuming the last month's income and essentials continue.
-    """
+def _committed(scenario: Scenario, terms: PlanTerms, settled: dict[int, tuple[float, int]],
+               ) -> tuple[int, np.ndarray, np.ndarray]:
+    """Months to look ahead (past the horizon, until the longest possible ask ends), the money per
+    month (the last month's continuing) and what is committed in each: settlements taken,
+    agreements already reached, contract installments of loans that need no ask."""
     law = scenario.legal
     lengths_max = max(law.max_restructure_months, law.max_restructure_months_card) + max(GRACE_MONTHS)
     T = max(terms.horizon, lengths_max)
     net = np.concatenate([terms.net, np.full(T - terms.horizon, terms.net[-1])])
-    months = [month_label(scenario.start, t) for t in range(T)]
-    asking = [i for i in range(terms.n_loans) if i not in settled and needs_ask(terms, scenario, i)]
     fixed = np.zeros(T)
     for i, loan in enumerate(scenario.loans):
         deal = loan.agreement
@@ -216,9 +216,39 @@ def installment_asks(
             fixed += s[:-1] - s[1:]
         elif deal is not None:
             fixed[min(max(month_index(scenario.start, deal.by), 0), T - 1)] += deal.amount
-        elif i not in asking:  # on schedule: keeps paying its contract installments
+        elif not needs_ask(terms, scenario, i):  # on schedule: keeps paying its contract installments
             s = contract_schedule(loan, loan.monthly_rate, T)
             fixed += np.maximum(0.0, s[:-1] * (1 + loan.monthly_rate) - s[1:])
+    return T, net, fixed
+
+
+def after_horizon_need(scenario: Scenario, terms: PlanTerms, asks: dict[int, InstallmentAsk],
+                       settled: dict[int, tuple[float, int]]) -> float:
+    """Cash the negotiated plan must still hold when it ends so that every installment due after
+    the horizon is paid in full: the largest running deficit of the months after it (the asks'
+    installments and what else is committed, against the last month's money continuing). Worked
+    on the asks' own schedules, so a plan that paid an agreement ahead needs less than this."""
+    T, net, fixed = _committed(scenario, terms, settled)
+    due = fixed.copy()
+    for ask in asks.values():
+        due[ask.grace:ask.grace + ask.months] += ask.monthly
+    deficit = np.cumsum((due - net)[terms.horizon:])
+    return float(max(0.0, deficit.max(initial=0.0)))
+
+
+def installment_asks(
+    scenario: Scenario, terms: PlanTerms, settled: dict[int, tuple[float, int]], margin: float = DEFAULT_MARGIN,
+) -> tuple[dict[int, InstallmentAsk], np.ndarray, bool]:
+    """Choose each overdue loan's restructured term (MILP); returns asks, shortfall per month and
+    whether the margin could be kept.
+
+    Installments may run past the horizon, so the budget is checked until the longest possible
+    ask ends, assuming the last month's income and essentials continue.
+    """
+    law = scenario.legal
+    T, net, fixed = _committed(scenario, terms, settled)
+    months = [month_label(scenario.start, t) for t in range(T)]
+    asking = [i for i in range(terms.n_loans) if i not in settled and needs_ask(terms, scenario, i)]
     options: dict[int, list[tuple[tuple[int, int], InstallmentAsk]]] = {}  # (months, grace) -> ask
     for i in asking:
         loan = scenario.loans[i]
@@ -231,10 +261,10 @@ def installment_asks(
         lengths = [n for n in grid if n >= loan.remaining_installments] or [grid[-1]]
         options[i] = []
         for g in GRACE_MONTHS:
-            grown = principal * (1 + rate / 12) ** g
             for n in lengths:
-                monthly = _annuity(grown, rate, n)
-                options[i].append(((n, g), InstallmentAsk(n, monthly, principal, rate, monthly * n - principal, g)))
+                ask = InstallmentAsk(n, 0.0, principal, rate, 0.0, g)
+                monthly = _annuity(ask.at_first_installment, rate, n)
+                options[i].append(((n, g), ask._replace(monthly=monthly, total_interest=monthly * n - principal)))
 
     prob = pulp.LpProblem("installment_asks", pulp.LpMinimize)
     choose = {(i, key): prob.add_variable(f"choose_{i}_{key[0]}_{key[1]}", lowBound=0, upBound=1, cat=pulp.LpInteger)
@@ -491,8 +521,14 @@ def negotiation_targets(
         raise ValueError("the baseline plan given is not this scenario's")
     settled = offers_to_take(scenario, terms)
     asks, shortfall, margin_kept = installment_asks(scenario, terms, settled, margin)
-    negotiated_result = optimal_plan(negotiated_terms(scenario, terms, asks, settled), replanner=warm,
-                                     time_limit=time_limit)
+    agreed_terms = negotiated_terms(scenario, terms, asks, settled)
+    # Asks that fit the money fit it after the horizon too, if the plan keeps the cash for them
+    # (income-too-low once spent its savings paying 分期乐 ahead, and the month after the plan
+    # 分期乐's installment was ¥137.78 short: the agreement broke).
+    carry = after_horizon_need(scenario, terms, asks, settled) if not shortfall.any() else 0.0
+    negotiated_result = optimal_plan(agreed_terms._replace(carry_out=carry), replanner=warm, time_limit=time_limit)
+    if carry > 0 and negotiated_result.status is PlanStatus.AGREEMENTS_UNAFFORDABLE:
+        negotiated_result = optimal_plan(agreed_terms, replanner=warm, time_limit=time_limit)
     negotiated_result = negotiated_result._replace(strategy="negotiated")
 
     # "This lender alone says yes" is planned by the quick search (no branch and bound, one per

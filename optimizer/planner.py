@@ -109,6 +109,16 @@ def triggers(result: PlanResult) -> dict[str, dict[str, str | None]]:
     return out
 
 
+def reported_already_likely(terms: PlanTerms) -> dict[str, int]:
+    """{loan: days overdue now} for loans not marked as reported whose days overdue already pass
+    their lender's reporting threshold. Lenders report to the bureau monthly, so such a loan has
+    most likely been reported: a plan's "reported in its first month" is then no news, and it is
+    said so rather than shown as something the plan could still avoid."""
+    return {name: int(days) for name, days, threshold, reported in
+            zip(terms.names, terms.days0, terms.stage_days[:, REPORTED], terms.stage0[:, REPORTED])
+            if not reported and days >= threshold}
+
+
 def new_triggers(result: PlanResult) -> dict[str, dict[str, str]]:
     """Only the stages this plan itself reaches: {loan: {stage: month}} (empty: it creates none)."""
     out: dict[str, dict[str, str]] = {}

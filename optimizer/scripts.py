@@ -9,8 +9,10 @@ lets a borrower copy); :func:`notes_for_borrower` gives the rest, the limit amon
 
 from __future__ import annotations
 
+import re
 from typing import Literal
 
+from .legal import DEFAULT_PENALTY_MARKUP
 from .negotiate import LoanTarget, Targets, acceleration_threshold
 
 Lang = Literal["zh", "en"]
@@ -22,6 +24,27 @@ def yuan(x: float) -> str:
 
 def pct(x: float) -> str:
     return f"{x:.2%}"
+
+
+def who(lender: str, loan: str, lang: str) -> str:
+    """"京东科技（京东金条）", or just the name when lender and loan are called the same."""
+    return loan if lender == loan else (f"{lender}（{loan}）" if lang == "zh" else f"{lender} ({loan})")
+
+
+_MONTHS_EN = ("Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec")
+
+
+def month_name(month: str | None, lang: str) -> str:
+    """"2027-01" -> "2027年1月" / "Jan 2027"."""
+    if not month:
+        return ""
+    year, m = map(int, month.split("-")[:2])
+    return f"{year}年{m}月" if lang == "zh" else f"{_MONTHS_EN[m - 1]} {year}"
+
+
+def months_in_words(text: str, lang: str) -> str:
+    """Every "YYYY-MM" in a text written as a month name (a full date "YYYY-MM-DD" stays as it is)."""
+    return re.sub(r"(?<![\d-])(\d{4})-(\d{2})(?![\d-])", lambda m: month_name(m.group(0), lang), text)
 
 
 def _start(targets: Targets, t: LoanTarget) -> str:
@@ -85,15 +108,20 @@ def notes_for_borrower(targets: Targets, t: LoanTarget, lang: Lang = "zh") -> li
     """The script's notes meant for the borrower alone, one per line (the limit among them)."""
     if nothing_to_ask(targets, t):
         return [_WORDS[lang]["no_call"]()]
-    return [_WORDS[lang][key](**fields).strip().removeprefix("# ")
+    return [_months(_WORDS[lang][key](**fields), lang).strip().removeprefix("# ")
             for key, fields in _steps(targets, t) if key in NOTES_FOR_BORROWER]
+
+
+def _months(line: str, lang: Lang) -> str:
+    """Chinese text writes months as 2027年5月; English keeps the plan's 2027-05 (as the CSV)."""
+    return months_in_words(line, lang) if lang == "zh" else line
 
 
 def _render(steps: list[tuple[str, dict]], lang: Lang) -> str:
     words = _WORDS[lang]
     lines, step = [], 0
     for key, fields in steps:
-        line = words[key](**fields)
+        line = _months(words[key](**fields), lang)
         if line.startswith("# "):
             step += 1
             line = f"{step}. {line[2:]}" if lang == "en" else f"{step}.{line[2:]}"
@@ -107,7 +135,7 @@ def _steps(targets: Targets, t: LoanTarget) -> list[tuple[str, dict]]:
     ask, cap = t.installment_ask, t.cap
     steps: list[tuple[str, dict]] = [
         ("title", dict(t=t)), ("prepare", {}), ("no_new_borrowing", {}), ("intro", dict(t=t)), ("hardship", {}),
-        ("breakdown", {}),
+        ("breakdown", dict(card=loan.credit_card)),
     ]
     # A loan in enforcement owes what the judgment says: the charges are disputed in court (执行异议,
     # 再审), not on the phone, and the call asks for an 执行和解 on the judgment's figures.
@@ -116,7 +144,12 @@ def _steps(targets: Targets, t: LoanTarget) -> list[tuple[str, dict]]:
         steps.append(("early_acceleration", dict(days=loan.days_overdue,
                                                  threshold=acceleration_threshold(loan, targets.scenario))))
     if t.penalty_above_cap and not judged:
-        steps.append(("penalty_above_cap", dict(rate=loan.yearly_rate * (1 + loan.penalty_markup), cap=cap)))
+        # The default markup is the usual one (+50 %), most often not read off the contract: the
+        # script then says "if", so the lender cannot simply deny a figure the borrower asserted.
+        # (A file that states +50 % gets the same words; they stay true.) The dashboard's table
+        # fills every field, so "not stated" cannot be told from the fields set.
+        steps.append(("penalty_above_cap", dict(rate=loan.yearly_rate * (1 + loan.penalty_markup), cap=cap,
+                                                assumed=loan.penalty_markup == DEFAULT_PENALTY_MARKUP)))
     if cap.disputable > 0 and not judged:
         steps.append(("dispute", dict(cap=cap, rule_zh=_rule_zh(targets, loan, cap))))
     if t.yearly_rate > cap.yearly_rate + 1e-9 and not judged:
@@ -128,7 +161,9 @@ def _steps(targets: Targets, t: LoanTarget) -> list[tuple[str, dict]]:
     if t.offer_amount is not None:
         steps.append(("offer", dict(t=t)))
     if t.break_even is not None:
-        steps.append(("limit", dict(t=t, limited=_at_means(t))))
+        # Every lender's limit is worked out from the same money: one settlement uses it up.
+        shared = sum(x.break_even is not None for x in targets.loans) > 1
+        steps.append(("limit", dict(t=t, limited=_at_means(t), shared=shared)))
     if loan.lender_type != "private":  # the collection rules bind institutions, not a friend who lent
         steps.append(("collection_rules", {}))
     if loan.abusive_collection:
@@ -145,7 +180,7 @@ def _steps(targets: Targets, t: LoanTarget) -> list[tuple[str, dict]]:
 # A line starting "# " is a numbered step; "   " an aside to the borrower.
 _WORDS: dict[str, dict] = {
     "en": {
-        "title": lambda t: f"Call #{t.call_rank}: {t.lender} ({t.loan})",
+        "title": lambda t: f"Call #{t.call_rank}: {who(t.lender, t.loan, 'en')}",
         "prepare": lambda: "Before the call: have the contract and your ID ready; note the date, time and the agent's name or ID.",
         "no_new_borrowing": lambda: ("   Do not take a new loan to pay this one (borrowing from one app to repay another "
                                      "is the trap); say so if they suggest it."),
@@ -157,11 +192,14 @@ _WORDS: dict[str, dict] = {
             f"allows it and after how many days; if that condition was not met, the acceleration has not taken "
             f"effect, I object to it and ask you to restore the installments.\"\n"
             f"   (Clauses often say 30, 60 or 90 days; {threshold} days is assumed here. Check the contract.)"),
-        "penalty_above_cap": lambda rate, cap: (
-            f"# \"Your penalty rate of {pct(rate)} a year takes interest, penalty and fees above the "
-            f"{pct(cap.yearly_rate)} a year that courts protect; I ask you to cut the penalty interest above it.\""),
-        "breakdown": lambda: "# \"Please send me an itemised statement in writing: principal, interest, penalty interest and fees, "
-                             "and the contract and any acceleration notice.\"",
+        "penalty_above_cap": lambda rate, cap, assumed: (
+            f"# \"{'If you charge penalty interest at the usual ' if assumed else 'Your '}penalty rate of {pct(rate)} a "
+            f"year{', it' if assumed else ''} takes interest, penalty and fees above the {pct(cap.yearly_rate)} a year that "
+            f"courts protect; I ask you to cut the penalty interest above it.\""),
+        "breakdown": lambda card: (
+            f"# \"Please send me an itemised statement in writing: principal, interest, "
+            f"{'late fees (违约金) and other fees' if card else 'penalty interest and fees'}, and the contract and any "
+            f"acceleration notice.\""),
         "dispute": lambda cap, rule_zh: (
             f"# \"You are charging {yuan(cap.claimed_charges)} in interest, penalty and fees. Under the cap courts apply "
             f"({cap.rule}) about {yuan(cap.allowed_charges)} can be claimed. I dispute {yuan(cap.disputable)} and ask "
@@ -173,7 +211,10 @@ _WORDS: dict[str, dict] = {
             f"# \"{'Instead of the full balance you demand, ' if accelerated else ''}I can pay {yuan(ask.monthly)} a month "
             f"for {ask.months} months, starting {start}"
             + (f" ({ask.grace} months from now), " if ask.grace else ", ")
-            + f"on {yuan(ask.principal)} at {pct(ask.yearly_rate)} a year. Please restore installments on these terms.\""),
+            + f"on {yuan(ask.principal)} at {pct(ask.yearly_rate)} a year"
+            + (f" (with the interest of the {ask.grace} months' deferral, {yuan(ask.at_first_installment)} when the "
+               f"installments start)" if ask.grace else "")
+            + ". Please restore installments on these terms.\""),
         "waiver": lambda t, owed: (
             "# \"Please waive the penalty interest"
             + (f": the {yuan(owed)} charged so far" if owed else "")
@@ -183,10 +224,12 @@ _WORDS: dict[str, dict] = {
         "offer": lambda t: (
             f"# Your offer of {yuan(t.offer_amount)} by {t.offer_by}: the plan says "
             f"{'accept it' if t.take_offer else 'decline it unless it improves'}."),
-        "limit": lambda t, limited: (
+        "limit": lambda t, limited, shared: (
             f"   Your own limit, not to be said: a one-off settlement beats your plan only up to "
             f"{yuan(t.break_even)}{' (all you can raise by then)' if limited else ''} paid by {t.break_even_by}. "
-            f"Open well below it."),
+            + ("Each lender's limit counts the same money: once one settlement uses it, the others' limits no longer "
+               "hold. " if shared else "")
+            + "Open well below it."),
         "collection_rules": lambda: (
             "# \"Collection may only call between 08:00 and 22:00, at most three effective calls a day, and must not tell "
             "my family or contacts about this debt. If it continues I will complain to the regulator.\""),
@@ -203,7 +246,7 @@ _WORDS: dict[str, dict] = {
         "no_call": lambda: "   No call needed: the plan keeps paying this loan as the contract says. Do not fall behind on it.",
     },
     "zh": {
-        "title": lambda t: f"第{t.call_rank}个电话：{t.lender}（{t.loan}）",
+        "title": lambda t: f"第{t.call_rank}个电话：{who(t.lender, t.loan, 'zh')}",
         "prepare": lambda: "打电话前：准备好合同和身份证；记下日期、时间和客服的姓名或工号。",
         "no_new_borrowing": lambda: "   不要借新还旧（以贷养贷会越陷越深）；对方若建议你去借钱还款，明确拒绝。",
         "intro": lambda t: f"# 「我打电话是关于{t.loan}这笔借款。我愿意还款，但现在没有能力按你们要求的金额还。」",
@@ -212,9 +255,11 @@ _WORDS: dict[str, dict] = {
             f"# 「我只逾期{days}天，你们就要求一次性全额还款。请出示合同中允许提前到期的条款和约定的逾期天数；"
             "约定的条件未成就的，提前到期不发生效力，我对加速到期有异议，请恢复分期。」\n"
             f"   （合同常见约定为30、60或90天，这里按{threshold}天估计，请以合同为准。）"),
-        "penalty_above_cap": lambda rate, cap: (
-            f"# 「罚息年化{pct(rate)}，加上利息和费用已超过年化{pct(cap.yearly_rate)}的司法保护上限，超出部分的罚息请予调减。」"),
-        "breakdown": lambda: "# 「请书面提供还款明细：本金、利息、罚息和各项费用，以及借款合同和加速到期通知。」",
+        "penalty_above_cap": lambda rate, cap, assumed: (
+            f"# 「{f'如果罚息按常见的年化{pct(rate)}计收' if assumed else f'罚息年化{pct(rate)}'}，加上利息和费用已超过"
+            f"年化{pct(cap.yearly_rate)}的司法保护上限，超出部分的罚息请予调减。」"),
+        "breakdown": lambda card: (
+            f"# 「请书面提供还款明细：本金、利息、{'违约金' if card else '罚息'}和各项费用，以及借款合同和加速到期通知。」"),
         "dispute": lambda cap, rule_zh: (
             f"# 「你们收取的利息、罚息和费用合计{yuan(cap.claimed_charges)}。按司法保护上限（{rule_zh}），"
             f"大约只能主张{yuan(cap.allowed_charges)}。超出的{yuan(cap.disputable)}我有异议，请予以减除。」"),
@@ -222,9 +267,9 @@ _WORDS: dict[str, dict] = {
             f"   「年化{pct(t.yearly_rate)}超过了{pct(cap.yearly_rate)}的上限，今后的利息不应超过{pct(cap.yearly_rate)}。」"),
         "installments": lambda ask, accelerated, start: (
             f"# 「{'请不要要求我一次性全额还款，' if accelerated else '请'}为我协商分期：待还金额{yuan(ask.principal)}，"
-            f"年化{pct(ask.yearly_rate)}，从{start}开始"
-            + (f"（先延期{ask.grace}个月）" if ask.grace else "")
-            + f"，每月还{yuan(ask.monthly)}，共{ask.months}期。」"),
+            f"年化{pct(ask.yearly_rate)}，"
+            + (f"先延期{ask.grace}个月（延期期间照常计息，到时待还{yuan(ask.at_first_installment)}），" if ask.grace else "")
+            + f"从{start}开始每月还{yuan(ask.monthly)}，共{ask.months}期。」"),
         "waiver": lambda t, owed: (
             "# 「请减免罚息"
             + (f"：已产生的罚息{yuan(owed)}" if owed else "")
@@ -234,9 +279,10 @@ _WORDS: dict[str, dict] = {
         "offer": lambda t: (
             f"# 对方提出{t.offer_by}前一次性结清{yuan(t.offer_amount)}："
             f"{'建议接受' if t.take_offer else '除非条件更好，否则建议不接受'}。"),
-        "limit": lambda t, limited: (
+        "limit": lambda t, limited, shared: (
             f"   自己心里的底线（不要告诉对方）：{t.break_even_by}前一次性结清不超过{yuan(t.break_even)}"
-            f"{'（这也是到时你最多能凑出的钱）' if limited else ''}才比现有计划划算。开价要远低于这个数。"),
+            f"{'（这也是到时你最多能凑出的钱）' if limited else ''}才比现有计划划算。开价要远低于这个数。"
+            + ("各家的底线算的是同一笔钱，不能相加：一家结清用掉这笔钱后，其他家的底线就不再成立。" if shared else "")),
         "collection_rules": lambda: (
             "# 「催收只能在早8点到晚10点之间联系，每天有效通话不超过3次，不得向我的家人和通讯录联系人透露这笔债务。"
             "否则我会向监管部门投诉。」"),

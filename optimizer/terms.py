@@ -143,6 +143,10 @@ class PlanTerms(NamedTuple):
     # (n, T) the most a loan may still owe at the end of each month (inf: no limit): when money is
     # short, a loan sued now owes no more than under the priority rule (optimizer.solve.harm_order)
     ceiling: np.ndarray | None = None
+    # money the plan must still hold at its end: agreed installments due after the horizon that
+    # the money then will not cover (an agreement broken the month after the plan ends is broken
+    # all the same); kept by the optimizer (its last cash column) and by every rule of thumb
+    carry_out: float = 0.0
 
     @property
     def n_loans(self) -> int:
@@ -163,9 +167,11 @@ class PlanTerms(NamedTuple):
     @property
     def reserve(self) -> np.ndarray:
         """(T,) money that must be left at the end of each month for later months' essentials
-        (what rules of thumb keep unspent; the optimizer keeps it through its cash ≥ 0 rows):
-        R[T] = 0, R[t] = max(0, R[t+1] − net[t+1])."""
+        (what rules of thumb keep unspent; the optimizer keeps it through its cash ≥ 0 rows),
+        and at the end for agreed installments after it: R[T] = carry_out,
+        R[t] = max(0, R[t+1] − net[t+1])."""
         need = np.zeros(self.horizon)
+        need[-1] = self.carry_out
         for t in range(self.horizon - 2, -1, -1):
             need[t] = max(0.0, need[t + 1] - self.net[t + 1])
         return need

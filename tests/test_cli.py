@@ -47,6 +47,11 @@ def test_solve_writes_the_csv_the_issue_asks_for(tmp_path):
     assert "360借条" in triggered and len(warning) == 1
     assert all(loan in warning[0] for loan in triggered) and "debtplan targets" in warning[0]
     assert f"{len(triggered)} loan" in warning[0]
+    # 速借小贷 is 40 days overdue but not marked reported: past the usual 30 days, so a report in the
+    # plan's first month is said to have most likely happened already (lenders report monthly).
+    sujie = next(line for line in done.stdout.splitlines() if line.startswith("  速借小贷:"))
+    assert "reported to the credit bureau 2026-12 (probably already: 40 days overdue" in sujie
+    assert "probably already" not in done.stdout.replace(sujie, "")
 
 
 @pytest.mark.parametrize("name", ["three-overdue-loans", "counsellor-twelve-loans", "income-too-low"])

@@ -54,7 +54,7 @@ def texts(path: Path, lang: str) -> dict[str, str]:
 # ---- what the other commands print ---------------------------------------------------------------
 
 ASK = {
-    "zh": re.compile(r"从(?P<start>\d{4}-\d{2})开始(?:（先延期\d+个月）)?，每月还(?P<monthly>¥[\d,]+\.\d{2})，共(?P<months>\d+)期"),
+    "zh": re.compile(r"(?:先延期\d+个月（[^）]*），)?从(?P<start>\d{4}年\d{1,2}月)开始每月还(?P<monthly>¥[\d,]+\.\d{2})，共(?P<months>\d+)期"),
     "en": re.compile(r"I can pay (?P<monthly>¥[\d,]+\.\d{2}) a month for (?P<months>\d+) months, starting (?P<start>\d{4}-\d{2})"),
 }
 LIMIT = {"zh": re.compile(r"一次性结清不超过(¥[\d,]+\.\d{2})"), "en": re.compile(r"only up to (¥[\d,]+\.\d{2})")}
@@ -75,7 +75,12 @@ def printed(request) -> tuple[str, dict[str, dict]]:
         loan = next(name for name in LENDERS if name in call.group(1))
         ask, limit = ASK[lang].search(section), LIMIT[lang].search(section)
         assert ask and limit, section
-        out[loan] = {**ask.groupdict(), "break_even": limit.group(1)}
+        found = ask.groupdict()
+        found["start_said"] = found["start"]
+        if lang == "zh":  # Chinese scripts write months as 2027年5月; compared here as the CSV's 2027-05
+            year, month = re.fullmatch(r"(\d{4})年(\d{1,2})月", found["start"]).groups()
+            found["start"] = f"{year}-{int(month):02d}"
+        out[loan] = {**found, "break_even": limit.group(1)}
     assert set(out) == set(LENDERS)
     return lang, out
 
@@ -131,7 +136,7 @@ def test_letters_carry_the_ask_as_targets_prints_it_and_never_the_break_even(let
             assert lender in text and loan in text, fmt
             assert ask["monthly"] in text, (fmt, ask)
             assert (f"共{ask['months']}期" if lang == "zh" else f"for {ask['months']} months") in text, fmt
-            assert (f"从{ask['start']}开始" if lang == "zh" else f"starting {ask['start']}") in text, fmt
+            assert (f"从{ask['start_said']}开始" if lang == "zh" else f"starting {ask['start']}") in text, fmt
             others = [x for x in LENDERS.values() if x != lender]
             assert not any(o in text for o in others), fmt
     for path in out.iterdir():
@@ -282,7 +287,8 @@ def test_plan_page_is_the_negotiated_plan_and_marks_months_that_break_an_agreeme
     assert f"{total:,.2f}" in body
     # Credit-record end dates as `debtplan solve` prints them for the same plan.
     for until in re.findall(r"kept until about (\d{4}-\d{2})", negotiated_csv.attrs["stdout"]):
-        assert until in body
+        year, month = until.split("-")
+        assert (f"{year}年{int(month)}月" if lang == "zh" else until) in body  # Chinese sentences: 2032年4月
     assert body.count("*") >= len(expected_marks)
     text = flat(pdf_text(plan.with_suffix(".pdf")), lang)
     for loan, lender in LENDERS.items():
@@ -411,7 +417,7 @@ def test_card_letter_asks_for_personalised_installments_and_mentions_no_penalty_
         assert "罚息" not in text and "违约金" in text, fmt
         assert "贵行" in text and "贵司" not in text, fmt
         assert "信用卡卡号后四位" in text and "借款合同编号" not in text and "签订借款合同" not in text, fmt
-        assert "共24期" in text and "从2026-12开始" in text, fmt
+        assert "共24期" in text and "从2026年12月开始" in text, fmt  # months in Chinese words
     en = texts(next(private_letters["en"].glob("negotiation-letter_招商银行-招商信用卡_*.pdf")), "en")
     for fmt, text in en.items():
         assert "Art. 70" in text and "personalised installment" in text, fmt
@@ -472,10 +478,10 @@ def test_plan_says_when_each_default_ends_never_a_payoff_the_plan_does_not_make(
     text = flat(pdf_text(next(out.glob("还款计划_*.pdf" if lang == "zh" else "repayment-plan_*.pdf"))), lang)
     for loan in ("360借条", "京东金条"):  # the two reported to the credit bureau
         if lang == "zh":
-            assert f"{loan}：按本计划逾期于{first}结束，不良记录约保留至{until}" in text
+            assert f"{loan}：按本计划逾期于2026年12月结束，不良记录约保留至2031年12月" in text
         else:
             assert f"{loan}: under this plan the default ends {first}; the record is kept until about {until}" in text
-    assert f"{first}还清" not in text and f"repaid {first}" not in text
+    assert f"{first}还清" not in text and "2026年12月还清" not in text and f"repaid {first}" not in text
     assert not re.search(r"提前还¥0\.\d\d|plus ¥0\.\d\d paid ahead", text)  # a fen of rounding is not paying ahead
 
 

@@ -4,6 +4,7 @@ harm order when money is short, and the figures behind them worked out by hand."
 from __future__ import annotations
 
 import math
+import re
 
 import numpy as np
 import numpy_financial as npf
@@ -17,7 +18,7 @@ from optimizer.export import to_fen
 from optimizer.ledger import SETTLED_BELOW
 from optimizer.negotiate import negotiation_targets
 from optimizer.planner import NEGOTIATED, compare, credit_records, summarize, triggers
-from optimizer.scripts import script, script_for_lender
+from optimizer.scripts import script, script_for_lender, yuan
 from optimizer.solve import PlanStatus
 from optimizer.terms import ACCELERATED, ENFORCEMENT, REPORTED, SUED, legal_cap
 
@@ -273,6 +274,73 @@ def test_scripts_never_call_about_a_loan_kept_current_nor_dispute_a_judgment_nor
     assert "执行和解" in script(targets, judgment, "zh")
     assert "监管部门" not in script(targets, friend, "zh") and "regulator" not in script(targets, friend, "en")
     assert "监管部门" in script(targets, judgment, "zh")  # an institution: the rules are cited
+
+
+def test_the_negotiated_plan_keeps_the_money_for_installments_due_after_it_ends():
+    # income-too-low: ¥1,500 a month against asks of ¥600.27 (分期乐) and ¥1,037.51 (借呗). The plan
+    # once spent its savings paying 分期乐 ahead; the month after the horizon the two installments
+    # came to ¥137.78 more than the money, and an installment paid short voids an agreement.
+    # Replayed here by hand from the plan's last month: each agreement amortised at its own rate,
+    # every installment paid in full from the money and the cash the plan kept.
+    targets = negotiation_targets(load_scenario(SCENARIOS / "income-too-low.toml"), with_break_even=False)
+    ledger = targets.negotiated.ledger
+    asks = {t.index: t.installment_ask for t in targets.loans if t.installment_ask is not None}
+    assert len(asks) == 2
+    cash, net = ledger.cash[-1], ledger.terms.net[-1]
+    balance = {i: ledger.balance[i, -1] for i in asks}
+    months = 0
+    while any(b > 0.005 for b in balance.values()):
+        months += 1
+        for i, ask in asks.items():
+            owed = balance[i] * (1 + ask.yearly_rate / 12)
+            due = min(ask.monthly, owed)
+            cash -= due
+            balance[i] = owed - due
+        cash += net
+        assert cash >= -0.005, f"month {months} after the plan: installments exceed the money by ¥{-cash:,.2f}"
+    assert months > 12  # the agreements really run on past the horizon
+
+
+def test_a_deferred_ask_states_the_amount_its_installment_repays_in_chinese_months():
+    # income-too-low asks 借呗 (¥26,520 owed at 18.25 %) for five months' deferral, then 36
+    # installments. The installment repays what is owed when they start, the deferral's interest
+    # included; the script once quoted only ¥26,520, so the lender could not reconcile ¥1,037.51.
+    targets = negotiation_targets(load_scenario(SCENARIOS / "income-too-low.toml"), with_break_even=False)
+    jiebei = next(t for t in targets.loans if t.loan == "借呗")
+    ask = jiebei.installment_ask
+    assert ask.grace == 5 and ask.principal == pytest.approx(26520.0)
+    grown = 26520.0 * (1 + 0.1825 / 12) ** 5  # by hand: monthly interest left unpaid for five months
+    assert -npf.pmt(0.1825 / 12, ask.months, grown) == pytest.approx(ask.monthly, abs=0.01)
+    for lang in ("zh", "en"):
+        text = script_for_lender(targets, jiebei, lang)
+        assert yuan(grown) in text and yuan(26520.0) in text and yuan(ask.monthly) in text
+    zh = script(targets, jiebei, "zh")
+    assert "从2027年5月开始" in zh and not re.search(r"\d{4}-\d{2}", zh)  # Chinese months, never 2027-05
+    # A card has no penalty interest since 2017: its statement request asks for the late fee.
+    card = {"start": "2027-01", "horizon_months": 24, "income": 5000, "essentials": 3000,
+            "loans": [{"name": "信用卡", "credit_card": True, "principal": 30000, "apr": "18%", "installment": 3000,
+                       "days_overdue": 60, "credit_reported": True, "accelerated": True}]}
+    targets = negotiation_targets(scenario_from_dict(card), with_break_even=False)
+    text = script_for_lender(targets, targets.loans[0], "zh")
+    assert "违约金" in text and "罚息" not in text, text
+
+
+def test_a_script_asserts_only_the_penalty_rate_the_file_states_and_says_limits_share_the_money():
+    # A contract's penalty rate the scenario states (+30 %: 36 % × 1.3 = 46.8 %) is quoted as the
+    # lender's; the tool's default markup (+50 %) is only "if you charge the usual rate": asserting
+    # it lets the lender simply deny it. Two lenders' private limits count the same cash.
+    data = {"start": "2027-01", "horizon_months": 24, "income": 6000, "essentials": 3000, "cash_on_hand": 3000,
+            "loans": [{"name": "甲", "principal": 8000, "apr": "36%", "penalty_markup": "30%", "installments": 12,
+                       "days_overdue": 45, "credit_reported": True},
+                      {"name": "乙", "principal": 6000, "apr": "36%", "installments": 12, "days_overdue": 45,
+                       "credit_reported": True}]}
+    targets = negotiation_targets(scenario_from_dict(data))
+    stated, usual = (script(targets, t, "zh") for t in targets.loans)
+    assert "「罚息年化46.80%，" in stated and "常见" not in stated
+    assert "如果罚息按常见的年化54.00%计收" in usual
+    assert all(t.break_even is not None for t in targets.loans)
+    assert "不能相加" in stated and "不能相加" in usual
+    assert "不能相加" not in script_for_lender(targets, targets.loans[0], "zh")  # the borrower's note only
 
 
 @pytest.mark.parametrize("path", SHIPPED, ids=lambda p: p.stem)
