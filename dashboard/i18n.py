@@ -577,7 +577,7 @@ CSV_HEADERS: dict[str, dict[str, str]] = {
     "zh": {
         # plan
         "strategy": "方案", "month": "月份", "loan": "借款", "payment": "还款", "interest": "利息", "penalty": "罚息",
-        "balance": "余额", "overdue": "逾期金额",
+        "fees": "费用", "balance": "余额", "overdue": "逾期金额",
         # comparison
         "status": "状态", "total_paid": "总还款", "debt_free": "还清月份", "left_at_horizon": "期末仍欠",
         "overdue_yuan_months_lawsuit": "逾期元×月_起诉执行", "overdue_yuan_months_credit": "逾期元×月_上征信",

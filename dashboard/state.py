@@ -357,7 +357,7 @@ class MonthLine(NamedTuple):
 def month_lines(ledger: Ledger, t: int = 0) -> list[MonthLine]:
     """Every loan's line for plan month ``t`` (0-based), from the ledger."""
     terms = ledger.terms
-    owed = ledger.balance[:, t] + ledger.interest[:, t] + ledger.penalty[:, t]
+    owed = ledger.balance[:, t] + ledger.interest[:, t] + ledger.penalty[:, t] + ledger.fees[:, t]  # as the ledger's
     due = np.maximum(0.0, owed - terms.schedule[:, t + 1])
     return [MonthLine(i, name, float(owed[i]), float(due[i]), float(ledger.payments[i, t]),
                       float(ledger.overdue[i, t + 1]), float(ledger.balance[i, t + 1]))

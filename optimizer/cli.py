@@ -147,7 +147,9 @@ def _print_plan(result: PlanResult, summary: PlanSummary, show_months: int, reco
     print(
         f"Debt-free: {free + f' (month {summary.months_to_debt_free})' if free else 'not within the horizon'}"
         f"   Total paid: {yuan(summary.total_paid)}   Interest: {yuan(summary.interest)}"
-        f"   Penalty interest: {yuan(summary.penalty)}   Left at horizon: {yuan(summary.left_at_horizon)}"
+        f"   Penalty interest: {yuan(summary.penalty)}"
+        + (f"   Fees (court, enforcement, card late fees): {yuan(summary.fees)}" if summary.fees >= 0.005 else "")
+        + f"   Left at horizon: {yuan(summary.left_at_horizon)}"
     )
     if result.strategy == "optimal" and result.gap > solve_module.MIP_GAP:
         print(f"Best plan found within the time limit (--time-limit); its weighted cost is at most "

@@ -463,7 +463,7 @@ def agreement_shortfalls(targets: Targets) -> dict[tuple[int, int], float]:
             continue
         i = t.index
         for k in range(ask.grace, min(ask.grace + ask.months, ledger.terms.horizon)):
-            owed = ledger.balance[i, k] + ledger.interest[i, k] + ledger.penalty[i, k]
+            owed = ledger.balance[i, k] + ledger.interest[i, k] + ledger.penalty[i, k] + ledger.fees[i, k]
             needed = min(ask.monthly, owed)  # the last installment is what is left
             if ledger.payments[i, k] + 0.005 < needed:
                 out[i, k] = round(needed, 2)

@@ -26,14 +26,19 @@ import pandas as pd
 from .errors import OutputError, OutputFolderMissing, OutputIsFolder
 from .ledger import Ledger, MonthView, replay
 
-PLAN_COLUMNS = ["strategy", "month", "loan", "payment", "interest", "penalty", "balance", "overdue"]
+# ``fees``: court and enforcement fees and a card's late fee (违约金) added to the debt that month, so
+# balance = previous balance + interest + penalty + fees − payment.
+PLAN_COLUMNS = ["strategy", "month", "loan", "payment", "interest", "penalty", "fees", "balance", "overdue"]
 
 
-def _fen_split(targets: np.ndarray, clearing: np.ndarray, cap_fen: int, agreed: np.ndarray | None = None) -> np.ndarray:
+def _fen_split(targets: np.ndarray, clearing: np.ndarray, cap_fen: int, agreed: np.ndarray | None = None,
+               most: np.ndarray | None = None) -> np.ndarray:
     """Whole-fen amounts close to ``targets`` (yuan) whose sum never exceeds ``cap_fen``.
 
     A loan being cleared is paid its owed amount rounded half-up to the fen (which settles it);
-    the others share what is left by largest remainder.
+    the others share what is left by largest remainder, never above ``most`` (fen: what each
+    loan owes, rounded half-up; a fen more would be a payment above the debt, which the ledger
+    cuts back to a fraction of a fen).
     """
     exact = np.maximum(targets, 0.0) * 100
     fen = np.floor(exact + 1e-6).astype(np.int64)
@@ -49,9 +54,12 @@ def _fen_split(targets: np.ndarray, clearing: np.ndarray, cap_fen: int, agreed: 
     spare = total - int(fen.sum())
     if spare > 0:
         remainders = np.where(clearing, -1.0, exact - fen)
-        for i in np.argsort(-remainders)[:spare]:
-            if not clearing[i]:
+        for i in np.argsort(-remainders, kind="stable"):
+            if spare == 0:
+                break
+            if not clearing[i] and (most is None or fen[i] < most[i]):
                 fen[i] += 1
+                spare -= 1
     while fen.sum() > cap_fen:  # floors can exceed the cap only through float noise
         fen[np.argmax(np.where(clearing, -1, fen))] -= 1
     return fen
@@ -83,7 +91,8 @@ def to_fen(ledger: Ledger) -> Ledger:
             keep = agreed | current
             # An installment that settles the loan is paid to the fen like any clearing payment.
             settles = keep & (target >= view.owed - 0.005)
-            return _fen_split(np.where(settles, view.owed, target), clearing | settles, cap, keep & ~settles)
+            return _fen_split(np.where(settles, view.owed, target), clearing | settles, cap, keep & ~settles,
+                              np.floor(view.owed * 100 + 0.5).astype(np.int64))
 
         fen = split(free)
         if (clearing & (fen < np.floor(view.owed * 100 + 0.5))).any() and free < money and not reserve_fen_used[0]:
@@ -106,10 +115,11 @@ def plan_table(strategy: str, ledger: Ledger) -> pd.DataFrame:
         "payment": fen.payments.ravel(),
         "interest": fen.interest.ravel(),
         "penalty": fen.penalty.ravel(),
+        "fees": fen.fees.ravel(),
         "balance": fen.balance[:, 1:].ravel(),
         "overdue": fen.overdue[:, 1:].ravel(),
     })
-    money = ["payment", "interest", "penalty", "balance", "overdue"]
+    money = ["payment", "interest", "penalty", "fees", "balance", "overdue"]
     frame[money] = frame[money].round(2)
     return frame.sort_values(["month"], kind="stable").reset_index(drop=True)[PLAN_COLUMNS]
 

@@ -57,6 +57,7 @@ class PlanSummary(NamedTuple):
     months_overdue: dict[str, int]  # by loan
     weighted_cost: float
     triggers: dict[str, dict[str, str | None]]  # by loan: month each stage is first reached (see triggers)
+    fees: float = 0.0  # court and enforcement fees and card late fees added to the debt
 
 
 def risk_membership(ledger: Ledger) -> dict[str, np.ndarray]:
@@ -91,6 +92,7 @@ def summarize(result: PlanResult) -> PlanSummary:
         months_overdue={name: int((row > 0).sum()) for name, row in zip(terms.names, ledger.overdue[:, 1:])},
         weighted_cost=ledger.weighted_cost,
         triggers=triggers(result),
+        fees=float(ledger.fees.sum()),
     )
 
 

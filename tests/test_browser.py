@@ -200,7 +200,13 @@ def test_an_edited_principal_survives_language_and_view_switches(server, browser
     for _ in range(3):  # lender, lender type, principal
         page.keyboard.press("ArrowRight")
     previous = run_count(page)
-    page.keyboard.type("9000", delay=120)
+    # Enter opens the cell's editor; fill it once it is there (typing straight onto the cell lost
+    # its first key under load in one fresh CI run: "000", a principal of 0).
+    page.keyboard.press("Enter")
+    editor = page.locator("input.gdg-input")
+    editor.wait_for(state="visible", timeout=10_000)
+    assert editor.input_value() == "18000"  # the principal's cell, as the file has it
+    editor.fill("9000")
     page.keyboard.press("Enter")
     settle(page, previous)
     edited = headline(page)

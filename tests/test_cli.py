@@ -31,7 +31,7 @@ def test_solve_writes_the_csv_the_issue_asks_for(tmp_path):
     assert list(frame.columns) == PLAN_COLUMNS
     assert frame["month"].str.fullmatch(r"\d{4}-\d{2}").all()
     assert set(frame["loan"]) == {"360借条", "京东金条", "速借小贷"}
-    money = frame[["payment", "interest", "penalty", "balance", "overdue"]].to_numpy()
+    money = frame[["payment", "interest", "penalty", "fees", "balance", "overdue"]].to_numpy()
     assert np.allclose(money * 100, np.round(money * 100))  # whole fen
     # The debt-free month printed is the first month from which the CSV owes nothing.
     owing = frame.groupby("month")["balance"].sum()
@@ -67,6 +67,18 @@ def test_csv_replays_to_its_own_balances_within_the_money(tmp_path, name, strate
     frame = pd.read_csv(out, encoding="utf-8-sig", dtype={"month": str})
     balance = frame.pivot(index="loan", columns="month", values="balance").reindex(index=list(terms.names))
     assert np.abs(ledger.balance[:, 1:] - balance.to_numpy()).max() <= 0.005 + 1e-9
+    # The CSV's own identity, row by row: balance = previous + interest + penalty + fees − payment
+    # (each rounded to the fen, so within two fen; fees: court and enforcement fees, card late fees).
+    for i, loan in enumerate(terms.names):
+        rows = frame[frame["loan"] == loan].set_index("month").loc[list(terms.months)]
+        previous = rows["balance"].shift(1).fillna(round(terms.opening[i], 2))
+        rebuilt = previous + rows["interest"] + rows["penalty"] + rows["fees"] - rows["payment"]
+        assert (rebuilt - rows["balance"]).abs().max() <= 0.02 + 1e-9, loan
+    if (name, strategy) == ("three-overdue-loans", "optimal"):
+        # 360借条 reaches enforcement in 2027-05 under this plan: the enforcement fee (申请执行费,
+        # 1.5 % of the claim above ¥10,000) joins the debt in 2027-06, in the fees column.
+        fees = frame[frame["fees"] > 0]
+        assert list(zip(fees["month"], fees["loan"])) == [("2027-06", "360借条")]
     # No month pays more than the money it has: cash carried + income − essentials.
     available = ledger.cash[:-1] + terms.net
     assert (pay.sum(axis=0) <= available + 1e-9).all()

@@ -495,10 +495,10 @@ def test_downloaded_csv_equals_the_clis_for_the_same_inputs(tmp_path):
 def test_chinese_csv_headers_are_an_option_and_english_stays_the_default():
     at = app(lang="zh", view="export")
     english = at.session_state["plan_csv"].decode("utf-8-sig").splitlines()[0]
-    assert english == "strategy,month,loan,payment,interest,penalty,balance,overdue"
+    assert english == "strategy,month,loan,payment,interest,penalty,fees,balance,overdue"
     at.checkbox(key="zh_headers").check().run()
     chinese = at.session_state["plan_csv"].decode("utf-8-sig").splitlines()[0]
-    assert chinese == "方案,月份,借款,还款,利息,罚息,余额,逾期金额"
+    assert chinese == "方案,月份,借款,还款,利息,罚息,费用,余额,逾期金额"
     compare = pd.read_csv(io.BytesIO(at.session_state["compare_csv"]), encoding="utf-8-sig")
     assert "逾期月数[360借条]" in compare.columns and "加权成本" in compare.columns
     targets = negotiation_targets(load_scenario(SCENARIOS / THREE)).table()

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import numpy as np
-from hypothesis import HealthCheck, given, settings
+from hypothesis import HealthCheck, example, given, settings
 from hypothesis import strategies as st
 
 from optimizer import ALL_STRATEGIES, compare, scenario_from_dict
@@ -36,8 +36,20 @@ scenarios = st.builds(
 )
 
 
+# Found by a fresh CI run: five sued loans, a month that cannot pay every judgment's floor; the
+# whole-fen split then gave a loan owing ¥246.4427 a fen more than its debt (¥246.45), and the
+# replay cut it back to a fraction of a fen.
+_SUED_FIVE = [(1415, 0.06, 28, 0.5), (2790, 0.0, 55, 0.0), (2791, 0.18, 55, 0.0), (7424, 0.12, 147, 0.0),
+              (26283, 0.24, 401, 0.0)]
+
+
 @settings(max_examples=40, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 @given(scenarios)
+@example({"start": "2027-01", "horizon_months": 7, "income": 7774, "essentials": 1500, "cash_on_hand": 434,
+          "loans": [{"name": f"loan{i}", "principal": p, "apr": apr, "installments": 3, "days_overdue": 0,
+                     "accelerated": False, "lawsuit": True, "credit_reported": False, "abusive_collection": False,
+                     "interest_owed": owed, "penalty_markup": markup}
+                    for i, (p, apr, owed, markup) in enumerate(_SUED_FIVE)]})
 def test_any_scenario_optimal_beats_heuristics_and_keeps_the_budget(data):
     comparison = compare(scenario_from_dict(data), ALL_STRATEGIES)
     best = comparison.summaries["optimal"].weighted_cost
