@@ -1,13 +1,14 @@
 """The repayment model, a MILP built from :class:`~optimizer.terms.PlanTerms` one constraint
 family at a time.
 
-Variables (loans i, plan months t = 1..T): ``pay[i,t] ≥ agreed[i,t]``, ``balance[i,t] ≥ 0``,
+Variables (loans i, plan months t = 1..T): ``pay[i,t] ≥ 0``, ``balance[i,t] ≥ 0``,
 ``overdue[i,t] ≥ 0``, ``cash[t] ≥ 0`` (money carried to the next month); optionally ``extra``
 (one extra monthly amount), ``take[i]`` (binary: a settlement offer is taken) and
 ``settle[i,t]`` (payments toward it). Escalation (DOMAIN.md §6) adds ``behind[i,t]`` (binary:
 the loan ends month t overdue), ``stage[i,s,t]`` (stage s reached by the end of month t: reported,
 accelerated, sued, enforcement) and ``weighted[i,s,t]`` (the overdue yuan that carry stage s's
-weight).
+weight); agreements add ``paid_off[i,t]`` (binary: the agreed loan owes nothing by the end of
+month t, so its later installments are not owed; :func:`installment_rows`).
 
 Why a MILP and not the LP alone: a loan left unpaid does not stay as it is; each month behind moves
 it towards a credit report, acceleration, a lawsuit and enforcement. Only binaries can say "this
@@ -53,6 +54,9 @@ way a user reads it:
 * ``cleared[借呗]``:         B[T] = 0 (only when asked)
 * ``settle[借呗]``:          Σ settle = amount × take
 * ``paid_by[借呗,2027-03]``: B[t] = 0 (a loan that must be paid off by a month)
+* ``installment[借呗,2027-03]``: pay[t] + a[t]·paid_off[t] ≥ a[t], ``paid_off[借呗,2027-03]``:
+  B[t] ≤ (S[t] + 1)·(1 − paid_off[t]): an agreed installment in full every month until the loan is
+  paid off, which may be sooner than the agreement's last month
 
 Objective: w_interest × (interest + penalty + fees charged + settlement premiums) + Σ risk ×
 overdue (the fixed collection weight, plus each stage's weight from the month it is reached)
@@ -167,8 +171,14 @@ class Layout(NamedTuple):
         return self._escalation_start + 8 * self.n * self.T + np.arange(self.n * self.T).reshape(self.n, self.T)
 
     @property
+    def paid_off(self) -> np.ndarray:
+        """(n, T) columns: a loan under an agreement is paid off by the end of month t (binary
+        where an installment is due; 0 elsewhere), so its later installments are not owed."""
+        return self._escalation_start + 9 * self.n * self.T + np.arange(self.n * self.T).reshape(self.n, self.T)
+
+    @property
     def n_cols(self) -> int:
-        return self._escalation_start + 9 * self.n * self.T
+        return self._escalation_start + 10 * self.n * self.T
 
     def column_names(self) -> list[str]:
         n, T = self.n, self.T
@@ -181,6 +191,7 @@ class Layout(NamedTuple):
         names += [f"stage_{i}_{s}_{t}" for i in range(n) for s in range(4) for t in range(T)]
         names += [f"weighted_{i}_{k}_{t}" for i in range(n) for k in range(3) for t in range(T)]
         names += [f"started_{i}_{t}" for i in range(n) for t in range(T)]
+        names += [f"paid_off_{i}_{t}" for i in range(n) for t in range(T)]
         return names
 
 
@@ -603,6 +614,43 @@ def harm_order_rows(terms: PlanTerms, layout: Layout) -> Block:
                  lambda: [f"sued_first[{terms.names[a]},{terms.months[b]}]" for a, b in zip(i, t)])
 
 
+def installment_rows(terms: PlanTerms, layout: Layout) -> Block:
+    """An agreed installment is paid in full every month until the loan is paid off, and the
+    loan may be paid off ahead (Civil Code Art. 677: interest only for the time the money was
+    used; a plan sitting on savings while a sued loan bears 24 % is not advice). With
+    ``paid_off[t]`` binary (nothing owed at the end of month t) and a[t] the installment:
+
+    * ``installment[借呗,2027-03]``: pay[t] + a·paid_off[t] ≥ a: the whole installment unless the
+      loan is paid off this month (a lower bound alone made any payment ahead infeasible: the
+      month after, less is owed than the installment);
+    * ``paid_off[借呗,2027-03]``: B[t] + (S[t] + 1)·paid_off[t] ≤ S[t] + 1: paid off means nothing is
+      owed. A loan that pays every installment owes no more than its schedule S, so S + 1 is a
+      safe bound, and a tight one (the LP relaxation sees what paying off costs);
+    * ``stays_paid_off[借呗,2027-04]``: paid_off[t] − paid_off[t−1] ≥ 0."""
+    T = layout.T
+    due = terms.agreed[:, :T] > 0
+    i, t = np.nonzero(due)
+    a = terms.agreed[i, t]
+    bound = effective_schedule(terms)[i, t + 1] + 1.0
+    k = len(i)
+    row = np.arange(k)
+    later = (t >= 1) & due[i, np.maximum(t - 1, 0)]
+    row3 = 2 * k + np.arange(later.sum())
+    p = layout.paid_off
+    names = [f"{family}[{terms.names[x]},{terms.months[y]}]" for family in ("installment", "paid_off")
+             for x, y in zip(i, t)]
+    return Block(
+        "installment",
+        np.concatenate([row, row, k + row, k + row, row3, row3]),
+        np.concatenate([layout.pay[i, t], p[i, t], layout.balance[i, t], p[i, t], p[i[later], t[later]],
+                        p[i[later], t[later] - 1]]),
+        np.concatenate([np.ones(k), a, np.ones(k), bound, np.ones(len(row3)), -np.ones(len(row3))]),
+        np.concatenate([a, np.full(k, -INF), np.zeros(len(row3))]),
+        np.concatenate([np.full(k, INF), bound, np.full(len(row3), INF)]),
+        lambda: names + [f"stays_paid_off[{terms.names[x]},{terms.months[y]}]" for x, y in zip(i[later], t[later])],
+    )
+
+
 def budget_rows(terms: PlanTerms, layout: Layout, extra_money: float = 0.0) -> Block:
     """Σ pay[t] + Σ settle[t] + cash[t] − cash[t−1] − extra = income − essentials (+ cash on hand)."""
     n, T = layout.n, layout.T
@@ -703,6 +751,9 @@ def build_arrays(terms: PlanTerms, options: ModelOptions = ModelOptions()) -> Lp
         blocks.append(judgments)
     if options.single_run and esc.watch.any():
         blocks.append(single_run_rows(terms, layout, esc))
+    agreed = terms.agreed[:, :layout.T] > 0
+    if agreed.any():  # an agreed installment is paid in full every month until paid off
+        blocks.append(installment_rows(terms, layout))
     if options.clear_by_horizon or options.find_extra_money:
         blocks.append(cleared_rows(terms, layout))
     if options.offers:
@@ -717,10 +768,11 @@ def build_arrays(terms: PlanTerms, options: ModelOptions = ModelOptions()) -> Lp
         cost, offset = objective(terms, layout, esc)
     lower = np.zeros(layout.n_cols)
     upper = np.full(layout.n_cols, INF)
-    lower[layout.pay] = terms.agreed  # an agreed installment is paid in full every month
     lower[layout.cash[-1]] = terms.carry_out  # and those after the horizon that its money will not cover
     integer = [np.array(list(layout.take.values()), dtype=int)]
     upper[layout.take_columns] = 1.0
+    upper[layout.paid_off] = np.where(agreed, 1.0, 0.0)
+    integer.append(layout.paid_off[agreed].ravel())
     # Escalation columns: behind is binary where the loan can still escalate (1 elsewhere: the
     # row it sits in is then empty of meaning); stages are fixed where the start or the calendar
     # decides them, within [0, 1] elsewhere.
@@ -757,6 +809,15 @@ def any_pattern(arrays: LpArrays) -> LpArrays:
     integer = arrays.integer[~np.isin(arrays.integer, started)]
     return arrays._replace(blocks=tuple(b for b in arrays.blocks if b.family != "single_run"),
                            col_lower=lower, col_upper=upper, integer=integer)
+
+
+def as_agreed(layout: Layout, lower: np.ndarray, upper: np.ndarray) -> None:
+    """In an LP that stands for a whole plan (a rule of thumb's months behind, runs fixed), a loan
+    under an agreement pays each installment as agreed: ``paid_off`` is fixed where the branch and
+    bound would choose it (a fraction of it would let a fraction of an installment go unpaid).
+    Paying off ahead is the MILP's choice; polishing keeps what it chose."""
+    free = lower[layout.paid_off] < upper[layout.paid_off]
+    upper[layout.paid_off[free]] = 0.0
 
 
 # ---- outputs ----------------------------------------------------------------------------------

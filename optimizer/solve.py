@@ -28,7 +28,7 @@ import numpy as np
 import pulp
 
 from .ledger import Ledger, replay
-from .model import Layout, LpArrays, ModelOptions, any_pattern, build_arrays, to_highs, to_pulp
+from .model import Layout, LpArrays, ModelOptions, any_pattern, as_agreed, build_arrays, to_highs, to_pulp
 from .terms import ENFORCEMENT, SUED, PlanTerms
 
 try:  # highspy is a declared dependency; CBC keeps the product working if it fails to load.
@@ -241,6 +241,7 @@ def fixed_pattern(arrays: LpArrays, behind: np.ndarray, solver: str = "highs", l
     free = lower[layout.behind] < upper[layout.behind]
     lower[layout.behind[free]] = upper[layout.behind[free]] = behind[free].astype(float)
     lower[layout.take_columns] = upper[layout.take_columns] = 0.0
+    as_agreed(layout, lower, upper)
     lp = lp or (lambda a: _solve_once(a, solver))
     return lp(arrays._replace(col_lower=lower, col_upper=upper, integer=np.zeros(0, dtype=int)))
 
@@ -304,6 +305,7 @@ def _with_runs(arrays: LpArrays, first: np.ndarray, end: np.ndarray) -> LpArrays
     started = (months >= first[:, None]) & (end[:, None] > first[:, None])
     lower[layout.started[runs]] = upper[layout.started[runs]] = started[runs].astype(float)
     lower[layout.take_columns] = upper[layout.take_columns] = 0.0
+    as_agreed(layout, lower, upper)
     return arrays._replace(col_lower=lower, col_upper=upper, integer=np.zeros(0, dtype=int))
 
 

@@ -265,8 +265,8 @@ def test_negotiated_plan_beats_the_baseline(three):
     assert (neg.overdue[:, 1:] == 0).all()
     assert not (neg.stages[:, :, -1] & ~neg.terms.stage0).any()
     assert neg.weighted_cost < base.weighted_cost
-    # Installments are paid as agreed, never ahead, so it may take longer, but it stays within
-    # the longest ask.
+    # Every installment paid in full, and the loans paid off ahead where the money allows: it
+    # stays within the longest ask.
     longest = max(t.installment_ask.months + t.installment_ask.grace for t in three.loans if t.installment_ask)
     assert neg.debt_free_month <= longest
     assert sorted(t.call_rank for t in three.loans) == [1, 2, 3]
