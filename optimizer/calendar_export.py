@@ -24,7 +24,7 @@ from .documents import agreement_shortfalls, ask_summary, has_dispute, has_negot
 from .export import to_fen
 from .negotiate import Targets
 from .scenario import add_months
-from .scripts import yuan
+from .scripts import months_in_words, yuan
 
 Lang = Literal["zh", "en"]
 PRODID = "-//debtplan//repayment calendar//ZH"
@@ -83,6 +83,8 @@ def payment_calendar(targets: Targets, lang: Lang = "zh", day: int = 1, stamp: d
                        "达成的方案请对方书面确认。" if zh else
                        f"Ask for: {ask_summary(targets, t, lang)}\nSend the {'letters (request and dispute)' if dispute else 'letter'}; "
                        "get what is agreed confirmed in writing.")
+        if zh:
+            description = months_in_words(description, "zh")
         calendar.add_component(_all_day(f"{key}-call-{t.index}@debtplan", when, summary, description,
                                         "协商电话" if zh else "call", stamp, CALL_REMINDER, summary))
 
@@ -96,7 +98,7 @@ def payment_calendar(targets: Targets, lang: Lang = "zh", day: int = 1, stamp: d
             amount = yuan(paid)
             if zh:
                 summary = f"还款{amount}：{who(t, lang)}" + (f"（协议每期{yuan(required)}）" if required else "")
-                description = f"{month}按计划还款{amount}：{month_note(targets, t, k, lang, paid)}。保留还款凭证。"
+                description = months_in_words(f"{month}按计划还款{amount}：{month_note(targets, t, k, lang, paid)}。保留还款凭证。", "zh")
                 if required:
                     description += f"\n协议要求每期{yuan(required)}在当月足额还款，提前多还不能抵后面的月份。"
             else:

@@ -341,6 +341,9 @@ def test_calendar_parses_back_with_the_plans_dates_and_amounts(tmp_path, negotia
     calls.sort()
     assert [rank for _, rank in calls] == sorted(rank for _, rank in calls) == [1, 2, 3]
     assert calls[-1][0] < min(expected)[0]
+    # Chinese events write months as the letters do (2026年12月), never the CSV's 2026-12.
+    words = " ".join(str(e["DESCRIPTION"]) for e in events)
+    assert "2026年12月" in words and not re.search(r"20\d\d-\d\d", words)
 
 
 @pytest.mark.parametrize("argv, words", [
