@@ -404,7 +404,7 @@ def tradeoff(comparison: Comparison, other: str = "avalanche") -> Tradeoff | Non
     if best.weighted_cost > rival.weighted_cost:  # a time-limited solve that did not beat it: nothing bought
         return None
     months, yuan_months = {}, {}
-    behind = {name: comparison.results[name].ledger.overdue[:, 1:] > 0 for name in ("optimal", other)}
+    behind = {name: comparison.results[name].ledger.behind[:, 1:] for name in ("optimal", other)}
     member = {name: risk_membership(comparison.results[name].ledger) for name in ("optimal", other)}
     for cls in RISK_CLASSES:
         saved = int((behind[other] & member[other][cls]).sum() - (behind["optimal"] & member["optimal"][cls]).sum())

@@ -484,7 +484,8 @@ def plan_page(targets: Targets, lang: Lang = "zh", today: dt.date | None = None)
     short = agreement_shortfalls(targets)
     # Still overdue after the month's payment: read on the exact plan, since rounding payments to
     # the fen leaves fractions of a fen below a schedule that is not itself in fen.
-    behind = targets.negotiated.ledger.overdue[:, 1:] > SETTLED_BELOW
+    exact = targets.negotiated.ledger
+    behind = (exact.overdue[:, 1:] > SETTLED_BELOW) | (exact.behind[:, 1:] & (exact.overdue[:, 1:] == 0))
 
     def mark(i: int, k: int) -> str:
         return ("*" if (i, k) in short else "") + ("!" if behind[i, k] else "")

@@ -32,7 +32,7 @@ PLAN_COLUMNS = ["strategy", "month", "loan", "payment", "interest", "penalty", "
 
 
 def _fen_split(targets: np.ndarray, clearing: np.ndarray, cap_fen: int, agreed: np.ndarray | None = None,
-               most: np.ndarray | None = None) -> np.ndarray:
+               most: np.ndarray | None = None, hard: np.ndarray | None = None) -> np.ndarray:
     """Whole-fen amounts close to ``targets`` (yuan) whose sum never exceeds ``cap_fen``.
 
     A loan being cleared is paid its owed amount rounded half-up to the fen (which settles it);
@@ -46,7 +46,14 @@ def _fen_split(targets: np.ndarray, clearing: np.ndarray, cap_fen: int, agreed: 
     if agreed is not None:
         # An agreed installment is paid in full: a fen short would void the agreement.
         fen[agreed] = np.maximum(fen[agreed], np.ceil(exact[agreed] - 1e-6).astype(np.int64))
-        clearing = clearing | agreed
+        rounded_up = clearing | agreed
+        if fen[rounded_up].sum() > cap_fen and hard is not None:
+            # Every installment rounded up is more than the month's money: the agreements' keep
+            # their fen (a fen short voids one), the others are floored and share what is left.
+            soft = agreed & ~hard
+            fen[soft] = np.floor(exact[soft] + 1e-6).astype(np.int64)
+            rounded_up = clearing | (agreed & hard)
+        clearing = rounded_up
     if fen[clearing].sum() > cap_fen:  # not enough to clear after rounding: share everything
         clearing = np.zeros_like(clearing)
         fen = np.floor(exact + 1e-6).astype(np.int64)
@@ -54,6 +61,8 @@ def _fen_split(targets: np.ndarray, clearing: np.ndarray, cap_fen: int, agreed: 
     spare = total - int(fen.sum())
     if spare > 0:
         remainders = np.where(clearing, -1.0, exact - fen)
+        if agreed is not None:  # installments kept in the exact plan first: a fen short is a month behind
+            remainders = np.where(agreed & ~clearing, remainders + 1.0, remainders)
         for i in np.argsort(-remainders, kind="stable"):
             if spare == 0:
                 break
@@ -73,6 +82,10 @@ def to_fen(ledger: Ledger) -> Ledger:
     exact = ledger.payments
     clears = ledger.balance[:, 1:] == 0.0
     reserve_fen_used = [False]
+    # (T,) cash each month must keep for later months: the exact plan's cash at the month's end
+    # less the least it holds at any later month's end.
+    later_least = np.minimum.accumulate(ledger.cash[::-1])[::-1]
+    keep = np.maximum(ledger.cash[1:] - later_least[1:], 0.0)
 
     def policy(view: MonthView) -> np.ndarray:
         t = view.t
@@ -86,13 +99,17 @@ def to_fen(ledger: Ledger) -> Ledger:
         target = np.where(current, np.maximum(target, view.due), target)
         money = max(math.floor((view.available + ledger.terms.reserve[t]) * 100 + 1e-6), 0)
         free = max(math.floor(view.available * 100 + 1e-6), 0)
+        # Fen spent rounding up come out of the money carried: never so many that a later month
+        # the exact plan leaves with less cash (one that spends all its money) would be short; an
+        # installment then paid a fen short is a month behind.
+        free = max(min(free, money - math.ceil(keep[t] * 100 - 1e-6)), 0)
 
         def split(cap: int) -> np.ndarray:
             keep = agreed | current
             # An installment that settles the loan is paid to the fen like any clearing payment.
             settles = keep & (target >= view.owed - 0.005)
             return _fen_split(np.where(settles, view.owed, target), clearing | settles, cap, keep & ~settles,
-                              np.floor(view.owed * 100 + 0.5).astype(np.int64))
+                              np.floor(view.owed * 100 + 0.5).astype(np.int64), agreed)
 
         fen = split(free)
         if (clearing & (fen < np.floor(view.owed * 100 + 0.5))).any() and free < money and not reserve_fen_used[0]:

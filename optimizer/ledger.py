@@ -26,6 +26,9 @@ from .terms import ACCELERATED, ENFORCEMENT, REPORTED, STAGES, SUED, PlanTerms
 # solutions and float arithmetic leave residuals of 1e-7 yuan that must not count as a debt
 # left or a month overdue.
 SETTLED_BELOW = 0.005
+# An installment paid short by less than half a fen is float noise, not a missed installment (a
+# fen short is: the lender's app shows ¥0.01 unpaid).
+MISSED_BELOW = 0.005
 # Budget slack allowed before a month counts as overspent (solver tolerance, not money).
 BUDGET_TOLERANCE = 1e-6
 # Parts of a balance, in the order payments are applied to them.
@@ -65,6 +68,10 @@ class Ledger(NamedTuple):
     fees: np.ndarray  # (n, T) court and enforcement fees added to the debt in month t
     stages: np.ndarray  # (n, 4, T+1) bool: stages reached by the end of month t (0: now)
     schedule: np.ndarray  # (n, T+1) the balance the lender expects, acceleration applied
+    # (n, T+1) bool: the month's installment was not paid in full (and the loan not paid off), even
+    # where the balance is on or ahead of its schedule: paying ahead does not excuse a later
+    # installment (column 0: False)
+    missed: np.ndarray | None = None
 
     # ---- figures every view uses -------------------------------------------------------------
 
@@ -79,8 +86,9 @@ class Ledger(NamedTuple):
 
     @property
     def behind(self) -> np.ndarray:
-        """(n, T+1) bool: the loan ended the month overdue."""
-        return self.overdue > 0
+        """(n, T+1) bool: the loan ended the month behind: overdue, or its installment not paid in
+        full (paying ahead does not excuse a later installment)."""
+        return (self.overdue > 0) if self.missed is None else (self.overdue > 0) | self.missed
 
     @property
     def risk(self) -> np.ndarray:
@@ -167,6 +175,7 @@ def replay(terms: PlanTerms, plan: np.ndarray | Policy) -> Ledger:
     fees = np.zeros((n, T))
     cash = np.zeros(T + 1)
     stages = np.zeros((n, 4, T + 1), dtype=bool)
+    missed = np.zeros((n, T + 1), dtype=bool)
     schedule = terms.schedule.copy()
     parts = terms.opening_parts.copy()
     paid_parts = np.zeros((n, 4))
@@ -186,7 +195,7 @@ def replay(terms: PlanTerms, plan: np.ndarray | Policy) -> Ledger:
         now = stages[:, :, t]
         if t > 0:  # fees of stages reached at the end of last month join the debt now
             fees[:, t] = ((now & ~stages[:, :, t - 1]) * terms.stage_fee).sum(axis=1)
-        fees[:, t] += terms.late_fee * (overdue[:, t] > 0)  # a card behind last month: its late fee
+        fees[:, t] += terms.late_fee * ((overdue[:, t] > 0) | missed[:, t])  # a card behind last month: its late fee
         schedule[:, t + 1] *= ~now[:, ACCELERATED]
         interest[:, t] = terms.r * balance[:, t]
         penalty[:, t] = (terms.rp - terms.r) * overdue[:, t]
@@ -195,7 +204,11 @@ def replay(terms: PlanTerms, plan: np.ndarray | Policy) -> Ledger:
         parts[:, 1] += penalty[:, t]
         owed = balance[:, t] + interest[:, t] + penalty[:, t] + fees[:, t]
         available = cash[t] + terms.net[t]
-        due = np.maximum(0.0, owed - schedule[:, t + 1])
+        # The installment of the month (the schedule's step; 0 once accelerated or after the last
+        # one): demanded in full even when the loan is ahead of its schedule.
+        installment = np.where(schedule[:, t] > 0, np.maximum(0.0, schedule[:, t] * (1 + terms.r) - schedule[:, t + 1]), 0.0)
+        installment = np.minimum(installment, owed)
+        due = np.maximum(np.maximum(0.0, owed - schedule[:, t + 1]), installment)
         must = np.maximum(terms.agreed[:, t], floor[:, t] * now[:, ENFORCEMENT])
         view = MonthView(t, owed, due, available - reserve[t], now.copy(), np.minimum(must, owed))
         pay = np.asarray(decide(view), dtype=float)
@@ -217,8 +230,9 @@ def replay(terms: PlanTerms, plan: np.ndarray | Policy) -> Ledger:
         parts[settled] = 0.0
         balance[:, t + 1] = left
         behind_by = left - schedule[:, t + 1]
-        late = behind_by >= SETTLED_BELOW
-        overdue[:, t + 1] = np.where(late, behind_by, 0.0)
+        overdue[:, t + 1] = np.where(behind_by >= SETTLED_BELOW, behind_by, 0.0)
+        missed[:, t + 1] = (pay < installment - MISSED_BELOW) & ~settled
+        late = (behind_by >= SETTLED_BELOW) | missed[:, t + 1]
         payments[:, t] = pay
         cash[t + 1] = available - pay.sum()
         if cash[t + 1] < -BUDGET_TOLERANCE * max(1.0, abs(available)):
@@ -234,4 +248,4 @@ def replay(terms: PlanTerms, plan: np.ndarray | Policy) -> Ledger:
         reached[:, ACCELERATED] |= reached[:, SUED] & ~now[:, SUED]  # a new suit demands everything
         stages[:, :, t + 1] = reached
     return Ledger(terms, payments, balance, overdue, interest, penalty, cash, paid_parts, parts, tuple(problems),
-                  fees, stages, schedule)
+                  fees, stages, schedule, missed)

@@ -216,6 +216,8 @@ class LpArrays(NamedTuple):
     col_upper: np.ndarray
     integer: np.ndarray  # column indices that are binary
     blocks: tuple[Block, ...]
+    # (n, T) the installment each month's ``installment`` row asks for (0: no row)
+    installment: np.ndarray | None = None
 
     @property
     def n_rows(self) -> int:
@@ -614,26 +616,48 @@ def harm_order_rows(terms: PlanTerms, layout: Layout) -> Block:
                  lambda: [f"sued_first[{terms.names[a]},{terms.months[b]}]" for a, b in zip(i, t)])
 
 
-def installment_rows(terms: PlanTerms, layout: Layout) -> Block:
-    """An agreed installment is paid in full every month until the loan is paid off, and the
-    loan may be paid off ahead (Civil Code Art. 677: interest only for the time the money was
-    used; a plan sitting on savings while a sued loan bears 24 % is not advice). With
-    ``paid_off[t]`` binary (nothing owed at the end of month t) and a[t] the installment:
+def installments_due(terms: PlanTerms) -> np.ndarray:
+    """(n, T) each month's installment: the step of the schedule in force (the contract's, or an
+    agreement's), 0 where nothing falls due (accelerated before the plan, after the last one).
+    The ledger takes the same step each month (:func:`optimizer.ledger.replay`)."""
+    T = terms.horizon
+    s = effective_schedule(terms)[:, :T + 1]
+    step = np.maximum(0.0, s[:, :-1] * (1.0 + terms.r)[:, None] - s[:, 1:])
+    return np.where(s[:, :-1] > 0, step, 0.0)
 
-    * ``installment[借呗,2027-03]``: pay[t] + a·paid_off[t] ≥ a: the whole installment unless the
-      loan is paid off this month (a lower bound alone made any payment ahead infeasible: the
-      month after, less is owed than the installment);
-    * ``paid_off[借呗,2027-03]``: B[t] + (S[t] + 1)·paid_off[t] ≤ S[t] + 1: paid off means nothing is
-      owed. A loan that pays every installment owes no more than its schedule S, so S + 1 is a
-      safe bound, and a tight one (the LP relaxation sees what paying off costs);
+
+def _installments(terms: PlanTerms, esc: Escalation) -> tuple[np.ndarray, np.ndarray]:
+    """(n, T) the installment each month's row asks for (0: no row), and whether it is an
+    agreement's (hard). Contract installments only where the loan can still escalate (elsewhere
+    ``behind`` is fixed at 1 and such a row would say nothing)."""
+    agreed = terms.agreed[:, :terms.horizon]
+    contract = installments_due(terms) * (esc.watch & ~agreed.any(axis=1))[:, None]
+    return np.where(agreed > 0, agreed, contract), agreed > 0
+
+
+def installment_rows(terms: PlanTerms, layout: Layout, esc: Escalation) -> Block:
+    """Each month's installment is paid in full, or the month is behind, even when the loan is
+    ahead of its schedule (paying ahead does not excuse a later installment: a balance below the
+    schedule alone once let plans pay 安逸花 ahead in one month and nothing for the next three,
+    calling it current), unless the loan is paid off; an agreed installment is paid in full every
+    month until the loan is paid off, which may be sooner than the agreement's last month (Civil
+    Code Art. 677). With ``paid_off[t]`` binary (nothing owed at the end of month t) and a[t] the
+    installment:
+
+    * ``installment[借呗,2027-03]`` (an agreement): pay[t] + a·paid_off[t] ≥ a;
+    * ``installment[微粒贷,2027-03]`` (a contract): pay[t] + a·behind[t] + a·paid_off[t] ≥ a;
+    * ``paid_off[借呗,2027-03]``: B[t] + (S[t] + 1)·paid_off[t] ≤ S[t] + 1 (a contract's: + M·behind[t]):
+      paid off means nothing is owed. A loan not behind owes no more than its schedule S, so the
+      bound is safe and tight;
     * ``stays_paid_off[借呗,2027-04]``: paid_off[t] − paid_off[t−1] ≥ 0."""
-    T = layout.T
-    due = terms.agreed[:, :T] > 0
+    a, hard = _installments(terms, esc)
+    due = a > 0
     i, t = np.nonzero(due)
-    a = terms.agreed[i, t]
+    a, hard = a[i, t], hard[i, t]
     bound = effective_schedule(terms)[i, t + 1] + 1.0
     k = len(i)
     row = np.arange(k)
+    soft = row[~hard]
     later = (t >= 1) & due[i, np.maximum(t - 1, 0)]
     row3 = 2 * k + np.arange(later.sum())
     p = layout.paid_off
@@ -641,10 +665,11 @@ def installment_rows(terms: PlanTerms, layout: Layout) -> Block:
              for x, y in zip(i, t)]
     return Block(
         "installment",
-        np.concatenate([row, row, k + row, k + row, row3, row3]),
-        np.concatenate([layout.pay[i, t], p[i, t], layout.balance[i, t], p[i, t], p[i[later], t[later]],
-                        p[i[later], t[later] - 1]]),
-        np.concatenate([np.ones(k), a, np.ones(k), bound, np.ones(len(row3)), -np.ones(len(row3))]),
+        np.concatenate([row, row, soft, k + row, k + row, k + soft, row3, row3]),
+        np.concatenate([layout.pay[i, t], p[i, t], layout.behind[i[~hard], t[~hard]], layout.balance[i, t], p[i, t],
+                        layout.behind[i[~hard], t[~hard]], p[i[later], t[later]], p[i[later], t[later] - 1]]),
+        np.concatenate([np.ones(k), a, a[~hard], np.ones(k), bound, -esc.big[i[~hard], t[~hard]], np.ones(len(row3)),
+                        -np.ones(len(row3))]),
         np.concatenate([a, np.full(k, -INF), np.zeros(len(row3))]),
         np.concatenate([np.full(k, INF), bound, np.full(len(row3), INF)]),
         lambda: names + [f"stays_paid_off[{terms.names[x]},{terms.months[y]}]" for x, y in zip(i[later], t[later])],
@@ -751,9 +776,10 @@ def build_arrays(terms: PlanTerms, options: ModelOptions = ModelOptions()) -> Lp
         blocks.append(judgments)
     if options.single_run and esc.watch.any():
         blocks.append(single_run_rows(terms, layout, esc))
-    agreed = terms.agreed[:, :layout.T] > 0
-    if agreed.any():  # an agreed installment is paid in full every month until paid off
-        blocks.append(installment_rows(terms, layout))
+    installments = installment_rows(terms, layout, esc)
+    if len(installments.lower):  # each installment in full, or behind (an agreement's: in full), until paid off
+        blocks.append(installments)
+    has_installment = _installments(terms, esc)[0] > 0
     if options.clear_by_horizon or options.find_extra_money:
         blocks.append(cleared_rows(terms, layout))
     if options.offers:
@@ -771,8 +797,8 @@ def build_arrays(terms: PlanTerms, options: ModelOptions = ModelOptions()) -> Lp
     lower[layout.cash[-1]] = terms.carry_out  # and those after the horizon that its money will not cover
     integer = [np.array(list(layout.take.values()), dtype=int)]
     upper[layout.take_columns] = 1.0
-    upper[layout.paid_off] = np.where(agreed, 1.0, 0.0)
-    integer.append(layout.paid_off[agreed].ravel())
+    upper[layout.paid_off] = np.where(has_installment, 1.0, 0.0)
+    integer.append(layout.paid_off[has_installment].ravel())
     # Escalation columns: behind is binary where the loan can still escalate (1 elsewhere: the
     # row it sits in is then empty of meaning); stages are fixed where the start or the calendar
     # decides them, within [0, 1] elsewhere.
@@ -794,7 +820,8 @@ def build_arrays(terms: PlanTerms, options: ModelOptions = ModelOptions()) -> Lp
     for k, s in enumerate(WEIGHTED_STAGES):
         unused = ~(esc.free[:, s] | terms.stage0[:, s]) | (terms.stage_weight[s] == 0)
         upper[layout.weighted[unused, k, :]] = 0.0
-    return LpArrays(terms, layout, cost, offset, lower, upper, np.concatenate(integer).astype(int), tuple(blocks))
+    return LpArrays(terms, layout, cost, offset, lower, upper, np.concatenate(integer).astype(int), tuple(blocks),
+                    _installments(terms, esc)[0])
 
 
 def any_pattern(arrays: LpArrays) -> LpArrays:
@@ -811,13 +838,20 @@ def any_pattern(arrays: LpArrays) -> LpArrays:
                            col_lower=lower, col_upper=upper, integer=integer)
 
 
-def as_agreed(layout: Layout, lower: np.ndarray, upper: np.ndarray) -> None:
-    """In an LP that stands for a whole plan (a rule of thumb's months behind, runs fixed), a loan
-    under an agreement pays each installment as agreed: ``paid_off`` is fixed where the branch and
-    bound would choose it (a fraction of it would let a fraction of an installment go unpaid).
-    Paying off ahead is the MILP's choice; polishing keeps what it chose."""
+def as_agreed(layout: Layout, lower: np.ndarray, upper: np.ndarray, paid_off: np.ndarray | None = None) -> None:
+    """In an LP that stands for a whole plan (a rule of thumb's months behind, runs fixed),
+    ``paid_off`` is fixed too (a fraction of it would let a fraction of an installment go unpaid):
+    to ``paid_off`` (n, T) bool, the months a plan in hand has the loan paid off, or else never
+    (each installment paid as it falls due). Paying off sooner is the branch and bound's choice;
+    polishing keeps what it chose."""
     free = lower[layout.paid_off] < upper[layout.paid_off]
-    upper[layout.paid_off[free]] = 0.0
+    value = np.zeros(free.shape) if paid_off is None else paid_off.astype(float)
+    lower[layout.paid_off[free]] = upper[layout.paid_off[free]] = value[free]
+
+
+def paid_off_in(layout: Layout, x: np.ndarray) -> np.ndarray:
+    """(n, T) bool: a solution owes nothing on the loan at the end of the month."""
+    return x[layout.balance] < 1e-6
 
 
 # ---- outputs ----------------------------------------------------------------------------------

@@ -27,8 +27,8 @@ from typing import NamedTuple
 import numpy as np
 import pulp
 
-from .ledger import Ledger, replay
-from .model import Layout, LpArrays, ModelOptions, any_pattern, as_agreed, build_arrays, to_highs, to_pulp
+from .ledger import MISSED_BELOW, SETTLED_BELOW, Ledger, replay
+from .model import Layout, LpArrays, ModelOptions, any_pattern, as_agreed, build_arrays, paid_off_in, to_highs, to_pulp
 from .terms import ENFORCEMENT, SUED, PlanTerms
 
 try:  # highspy is a declared dependency; CBC keeps the product working if it fails to load.
@@ -211,12 +211,15 @@ def polish(arrays: LpArrays, solution: LpSolution, solve=None) -> LpSolution:
     watched = arrays.col_lower[layout.behind] < 1.0  # behind columns the MILP could choose
     best = solution
     for _ in range(50):
-        behind = behind_pattern(layout, best.x)
+        behind = behind_pattern(arrays, best.x)
         lower[layout.behind[watched]] = upper[layout.behind[watched]] = behind[watched]
         polished = solve(arrays._replace(col_lower=lower, col_upper=upper, integer=np.zeros(0, dtype=int)))
         if polished.outcome is not LpOutcome.OPTIMAL:
             # A month whose overdue sat under the tolerance is counted as behind instead.
             late = best.x[layout.overdue] > 1e-9
+            if arrays.installment is not None:  # or its installment paid short by a fraction of a fen
+                late |= (best.x[layout.pay] < arrays.installment - 1e-9) & (best.x[layout.balance] > 1e-6)
+            late &= watched
             lower[layout.behind[late]] = upper[layout.behind[late]] = 1.0
             polished = solve(arrays._replace(col_lower=lower, col_upper=upper, integer=np.zeros(0, dtype=int)))
             if polished.outcome is not LpOutcome.OPTIMAL:
@@ -228,20 +231,29 @@ def polish(arrays: LpArrays, solution: LpSolution, solve=None) -> LpSolution:
     return best
 
 
-def behind_pattern(layout: Layout, x: np.ndarray) -> np.ndarray:
-    """(n, T) 1.0 where a solution is behind: marked behind and owing something overdue (a month
-    marked behind that owes nothing is current)."""
-    return np.round(x[layout.behind]) * (x[layout.overdue] > 1e-9)
+def behind_pattern(arrays: LpArrays, x: np.ndarray) -> np.ndarray:
+    """(n, T) 1.0 where a solution is behind: marked behind and owing something overdue or its
+    installment paid short, as the ledger counts it (a month marked behind that is neither is
+    current)."""
+    layout = arrays.layout
+    late = x[layout.overdue] > 1e-9
+    if arrays.installment is not None:
+        pay = x[layout.pay]
+        need = np.minimum(arrays.installment, x[layout.balance] + pay)
+        late |= (pay < need - MISSED_BELOW) & (x[layout.balance] > 1e-6)
+    return np.round(x[layout.behind]) * late
 
 
-def fixed_pattern(arrays: LpArrays, behind: np.ndarray, solver: str = "highs", lp=None) -> LpSolution:
-    """The best plan that is behind exactly in the months ``behind`` (n, T) says: an LP."""
+def fixed_pattern(arrays: LpArrays, behind: np.ndarray, solver: str = "highs", lp=None,
+                  paid_off: np.ndarray | None = None) -> LpSolution:
+    """The best plan that is behind exactly in the months ``behind`` (n, T) says (and paid off
+    where ``paid_off`` says, :func:`optimizer.model.as_agreed`): an LP."""
     layout = arrays.layout
     lower, upper = arrays.col_lower.copy(), arrays.col_upper.copy()
     free = lower[layout.behind] < upper[layout.behind]
     lower[layout.behind[free]] = upper[layout.behind[free]] = behind[free].astype(float)
     lower[layout.take_columns] = upper[layout.take_columns] = 0.0
-    as_agreed(layout, lower, upper)
+    as_agreed(layout, lower, upper, paid_off)
     lp = lp or (lambda a: _solve_once(a, solver))
     return lp(arrays._replace(col_lower=lower, col_upper=upper, integer=np.zeros(0, dtype=int)))
 
@@ -257,13 +269,14 @@ def seeded_start(arrays: LpArrays, solver: str = "highs", lp=None) -> LpSolution
     best = None
     for policy in (*POLICIES.values(), *SEEDS.values()):
         ledger = replay(arrays.terms, policy(arrays.terms, None))
-        candidate = fixed_pattern(general, ledger.overdue[:, 1:] > 0, solver, lp)
+        candidate = fixed_pattern(general, ledger.behind[:, 1:], solver, lp, ledger.balance[:, 1:] < SETTLED_BELOW)
         if candidate.outcome is LpOutcome.OPTIMAL and (best is None or candidate.objective < best.objective):
             best = candidate
     return best
 
 
-def single_run_start(arrays: LpArrays, behind: np.ndarray, solver: str = "highs", lp=None) -> LpSolution | None:
+def single_run_start(arrays: LpArrays, behind: np.ndarray, solver: str = "highs", lp=None,
+                     paid_off: np.ndarray | None = None) -> LpSolution | None:
     """A start for the single-run MILP from any pattern (n, T): each loan behind from its first
     month behind to its last (a loan behind now: from month 1), the best plan for that pattern."""
     behind = behind.astype(bool)
@@ -273,14 +286,14 @@ def single_run_start(arrays: LpArrays, behind: np.ndarray, solver: str = "highs"
     first = np.where(from_start, 0, first)
     end = np.where(from_start & ~some, 0, end)
     lp = lp or (lambda a: _solve_once(a, solver))
-    found = lp(_with_runs(arrays, first, end))
+    found = lp(_with_runs(arrays, first, end, paid_off))
     return found if found.outcome is LpOutcome.OPTIMAL else None
 
 
 def _runs(arrays: LpArrays, x: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     """Each loan's run of months behind in a solution, as (first, end) 0-based month indices
     (end exclusive; first = end = T: no run)."""
-    return _runs_of(behind_pattern(arrays.layout, x) > 0)
+    return _runs_of(behind_pattern(arrays, x) > 0)
 
 
 def _runs_of(behind: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
@@ -293,7 +306,7 @@ def _runs_of(behind: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     return first, end
 
 
-def _with_runs(arrays: LpArrays, first: np.ndarray, end: np.ndarray) -> LpArrays:
+def _with_runs(arrays: LpArrays, first: np.ndarray, end: np.ndarray, paid_off: np.ndarray | None = None) -> LpArrays:
     """The single-run model with every loan's run fixed: an LP."""
     layout = arrays.layout
     months = np.arange(layout.T)[None, :]
@@ -305,7 +318,7 @@ def _with_runs(arrays: LpArrays, first: np.ndarray, end: np.ndarray) -> LpArrays
     started = (months >= first[:, None]) & (end[:, None] > first[:, None])
     lower[layout.started[runs]] = upper[layout.started[runs]] = started[runs].astype(float)
     lower[layout.take_columns] = upper[layout.take_columns] = 0.0
-    as_agreed(layout, lower, upper)
+    as_agreed(layout, lower, upper, paid_off)
     return arrays._replace(col_lower=lower, col_upper=upper, integer=np.zeros(0, dtype=int))
 
 
@@ -355,7 +368,7 @@ def improve_runs(arrays: LpArrays, start: LpSolution, lp, budget: float = 1.0) -
                         continue
                     f2, e2 = first.copy(), end.copy()
                     f2[i], e2[i] = (T, T) if e == f else (f, e)
-                    candidate = lp(_with_runs(arrays, f2, e2))
+                    candidate = lp(_with_runs(arrays, f2, e2, paid_off_in(layout, best.x)))
                     if candidate.outcome is LpOutcome.OPTIMAL and candidate.objective < best.objective - 1e-6:
                         best, first, end, improved, found = candidate, f2, e2, True, candidate
                         break
@@ -375,7 +388,8 @@ def _keep_current_search(arrays: LpArrays, best: LpSolution, performing: np.ndar
     import time
 
     found, found_at = None, 0
-    behind = behind_pattern(arrays.layout, best.x)
+    behind = behind_pattern(arrays, best.x)
+    paid_off = paid_off_in(arrays.layout, best.x)
     loans = [int(i) for i in np.nonzero(performing)[0]]
     for size in range(len(loans), 0, -1):
         if found is not None and found_at > size + 1:
@@ -383,19 +397,19 @@ def _keep_current_search(arrays: LpArrays, best: LpSolution, performing: np.ndar
         for kept in itertools.combinations(loans, size):
             if time.monotonic() >= deadline:
                 return found
-            candidate = _kept_current(arrays, kept, lp, behind)
+            candidate = _kept_current(arrays, kept, lp, behind, paid_off)
             if candidate is not None and candidate.objective < (found or best).objective - 1e-6:
                 found, found_at = candidate, found_at or size
     for i in np.nonzero(cured)[0]:
         if time.monotonic() >= deadline:
             break
-        candidate = _kept_current(arrays, (int(i),), lp, behind)
+        candidate = _kept_current(arrays, (int(i),), lp, behind, paid_off)
         if candidate is not None and candidate.objective < (found or best).objective - 1e-6:
             found = candidate
     return found
 
 
-def _kept_current(arrays: LpArrays, loans, lp, behind: np.ndarray) -> LpSolution | None:
+def _kept_current(arrays: LpArrays, loans, lp, behind: np.ndarray, paid_off: np.ndarray | None = None) -> LpSolution | None:
     """The single-run plan with ``loans`` kept current (a loan current now never falls behind;
     a loan behind now is cured where the LP relaxation cures it), the other loans behind where
     the LP relaxation with that rule leaves them overdue; if that fits no plan, also where the
@@ -413,12 +427,12 @@ def _kept_current(arrays: LpArrays, loans, lp, behind: np.ndarray) -> LpSolution
     overdue = relaxed.x[layout.overdue] > 1e-6
     for i in loans:
         overdue[i] = False if i in current_now else np.cumprod(overdue[i]).astype(bool)
-    found = single_run_start(arrays, overdue, "highs", lp)
+    found = single_run_start(arrays, overdue, "highs", lp, paid_off)
     if found is None:
         others = np.ones(len(overdue), dtype=bool)
         others[list(loans)] = False
         overdue[others] |= behind[others] > 0
-        found = single_run_start(arrays, overdue, "highs", lp)
+        found = single_run_start(arrays, overdue, "highs", lp, paid_off)
     # The relaxation pays in fractions and clears some loans sooner than whole months can, and
     # since a loan in enforcement must be paid its floor while behind, no run can simply be
     # made as long as possible: the other loans' runs a month or two longer (the counsellor case,
@@ -430,7 +444,7 @@ def _kept_current(arrays: LpArrays, loans, lp, behind: np.ndarray) -> LpSolution
         if found is not None:
             break
         longer = np.where(end > first, np.minimum(layout.T, end + more), end)
-        found = single_run_start(arrays, (months >= first[:, None]) & (months < longer[:, None]), "highs", lp)
+        found = single_run_start(arrays, (months >= first[:, None]) & (months < longer[:, None]), "highs", lp, paid_off)
     return found
 
 
@@ -458,7 +472,7 @@ def solve_arrays(arrays: LpArrays, solver: str = "highs", time_limit: float | No
                 return LpSolution(LpOutcome.INFEASIBLE, math.nan, _NO_DUALS, _NO_DUALS, solver)
             return polish(general, seed._replace(gap=math.nan), lp)
         if seed is not None:
-            first = single_run_start(arrays, behind_pattern(arrays.layout, seed.x), solver, lp)
+            first = single_run_start(arrays, behind_pattern(arrays, seed.x), solver, lp, paid_off_in(arrays.layout, seed.x))
             if first is not None:
                 first = improve_runs(arrays, first, lp, budget=SEARCH_BUDGET)
             start = None if first is None else first.x

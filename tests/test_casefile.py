@@ -269,8 +269,12 @@ def test_an_agreement_event_makes_every_later_plan_pay_that_installment_in_full_
         frame = pd.read_csv(io.StringIO(plan.plan_csv), dtype={"month": str})
         rows = frame[(frame["loan"] == "京东金条") & frame["month"].isin(agreed)]
         assert len(rows) > 0
-        short = rows[rows["payment"] < monthly - 0.005]
+        # Less than ¥700 only in the month that pays the loan off (balance 0.00 after it).
+        short = rows[(rows["payment"] < monthly - 0.005) & (rows["balance"] > 0.005)]
         assert short.empty, f"plan {plan.id} pays less than the agreed ¥700 in {list(short['month'])}"
+        paid_off = rows[rows["balance"] <= 0.005]["month"]
+        if len(paid_off):  # paid off ahead: nothing more is owed, and it was owed in full up to then
+            assert (rows[rows["month"] < paid_off.min()]["payment"] >= monthly - 0.005).all()
 
 
 AGREE_ON = dt.date(2026, 12, 5)
