@@ -27,6 +27,7 @@ import tomli_w
 from optimizer import Comparison, Ledger, Scenario, export, scenario_from_dict
 from optimizer.scripts import script_for_lender, who  # noqa: F401 (state.who: the pages' name for a lender)
 from optimizer.planner import BEFORE_PLAN, risk_membership
+from optimizer.ledger import demanded
 from optimizer.terms import ENFORCEMENT, REPORTED, RISK_CLASSES, SUED
 
 from .i18n import months_in_words, t
@@ -358,7 +359,7 @@ def month_lines(ledger: Ledger, t: int = 0) -> list[MonthLine]:
     """Every loan's line for plan month ``t`` (0-based), from the ledger."""
     terms = ledger.terms
     owed = ledger.balance[:, t] + ledger.interest[:, t] + ledger.penalty[:, t] + ledger.fees[:, t]  # as the ledger's
-    due = np.maximum(0.0, owed - terms.schedule[:, t + 1])
+    due = demanded(ledger.schedule, terms.r, owed, t)[1]  # as the ledger's: the installment even if paid ahead
     return [MonthLine(i, name, float(owed[i]), float(due[i]), float(ledger.payments[i, t]),
                       float(ledger.overdue[i, t + 1]), float(ledger.balance[i, t + 1]))
             for i, name in enumerate(terms.names)]

@@ -163,6 +163,16 @@ class Ledger(NamedTuple):
         return out
 
 
+def demanded(schedule: np.ndarray, r: np.ndarray, owed: np.ndarray, t: int) -> tuple[np.ndarray, np.ndarray]:
+    """(installment, due) of plan month ``t`` (0-based), each (n,) and at most what is owed: the
+    month's installment (the step of the schedule in force, ``schedule`` (n, T+1) with acceleration
+    applied; 0 once accelerated or after the last one), demanded in full even when the loan is
+    ahead of its schedule; and all the lender demands: that, or the arrears if more."""
+    installment = np.where(schedule[:, t] > 0, np.maximum(0.0, schedule[:, t] * (1 + r) - schedule[:, t + 1]), 0.0)
+    installment = np.minimum(installment, owed)
+    return installment, np.maximum(np.maximum(0.0, owed - schedule[:, t + 1]), installment)
+
+
 def replay(terms: PlanTerms, plan: np.ndarray | Policy) -> Ledger:
     """Replay ``plan`` (an (n, T) payment matrix or a monthly policy) under ``terms``."""
     n, T = terms.n_loans, terms.horizon
@@ -204,11 +214,7 @@ def replay(terms: PlanTerms, plan: np.ndarray | Policy) -> Ledger:
         parts[:, 1] += penalty[:, t]
         owed = balance[:, t] + interest[:, t] + penalty[:, t] + fees[:, t]
         available = cash[t] + terms.net[t]
-        # The installment of the month (the schedule's step; 0 once accelerated or after the last
-        # one): demanded in full even when the loan is ahead of its schedule.
-        installment = np.where(schedule[:, t] > 0, np.maximum(0.0, schedule[:, t] * (1 + terms.r) - schedule[:, t + 1]), 0.0)
-        installment = np.minimum(installment, owed)
-        due = np.maximum(np.maximum(0.0, owed - schedule[:, t + 1]), installment)
+        installment, due = demanded(schedule, terms.r, owed, t)
         must = np.maximum(terms.agreed[:, t], floor[:, t] * now[:, ENFORCEMENT])
         view = MonthView(t, owed, due, available - reserve[t], now.copy(), np.minimum(must, owed))
         pay = np.asarray(decide(view), dtype=float)
