@@ -498,7 +498,7 @@ def test_optimal_is_never_worse_than_a_rule_of_thumb_on_shipped_cases(path):
 
 
 def _runs_behind(row: np.ndarray) -> int:
-    """How many separate runs of months behind a loan has in a plan (row: overdue by month)."""
+    """How many separate runs of months behind a loan has in a plan (row: behind by month)."""
     behind = np.concatenate([[False], row > 0])
     return int((behind[1:] & ~behind[:-1]).sum())
 
@@ -511,9 +511,9 @@ def test_optimal_plan_never_lets_a_cured_loan_fall_behind_again(path):
     ledger = plan.ledger
     for i, name in enumerate(ledger.terms.names):
         behind_now = ledger.overdue[i, 0] > 0 or ledger.terms.days0[i] > 0
-        runs = _runs_behind(ledger.overdue[i, 1:])
+        runs = _runs_behind(ledger.behind[i, 1:])  # overdue, or an installment paid short
         if behind_now:
-            row = ledger.overdue[i, 1:] > 0
+            row = ledger.behind[i, 1:]
             assert not (row[1:] & ~row[:-1]).any(), f"{path.stem}: {name} falls behind again after a cure"
         else:
             assert runs <= 1, f"{path.stem}: {name} has {runs} runs behind"
