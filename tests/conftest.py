@@ -37,11 +37,12 @@ SCENARIOS = ROOT / "scenarios"
 SHIPPED = sorted(SCENARIOS.glob("*.toml"))
 
 
-def run_cli(*args: str, cwd: Path | None = None) -> subprocess.CompletedProcess:
-    """Run the command line as a user would, in a fresh interpreter."""
+def run_cli(*args: str, cwd: Path | None = None, timeout: float = 300) -> subprocess.CompletedProcess:
+    """Run the command line as a user would, in a fresh interpreter (``timeout``: a guard against a
+    hang, not a speed test; speed is measured in bench/)."""
     return subprocess.run(
         [sys.executable, "-m", "optimizer.cli", *map(str, args)],
-        capture_output=True, text=True, cwd=cwd or ROOT, timeout=300,
+        capture_output=True, text=True, cwd=cwd or ROOT, timeout=timeout,
     )
 
 

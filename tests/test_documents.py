@@ -394,7 +394,9 @@ def counsellor_letters(tmp_path_factory) -> Path:
 def test_no_document_carries_the_break_even_in_any_case(request, scenario):
     # The borrower's private limit, as `debtplan targets` prints it, in no file of another case
     # either (the three-loan case is checked above): read back with pdftotext and python-docx.
-    done = run_cli("targets", SCENARIOS / scenario)
+    # The counsellor case's targets re-solve twelve break-evens on a 12 × 48 MILP: minutes on a
+    # loaded CI machine (issue 14 is about making them fast).
+    done = run_cli("targets", SCENARIOS / scenario, timeout=1200)
     assert done.returncode == 0, done.stderr
     limits = [float(x.replace(",", "")) for x in LIMIT["zh"].findall(done.stdout) for x in [x[1:]]]
     assert limits
