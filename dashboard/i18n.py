@@ -587,6 +587,7 @@ CSV_HEADERS: dict[str, dict[str, str]] = {
         "call_order": "拨打顺序", "lender": "出借方", "apr": "年化利率", "cap_rate": "法定上限", "cap_rule": "上限依据",
         "claimed_charges": "主张的利息罚息费用", "allowed_charges": "上限内的利息罚息费用", "disputable": "可争议金额",
         "ask_months": "协商分期期数", "ask_monthly": "协商分期月供", "ask_principal": "协商分期本金", "ask_rate": "协商分期利率",
+        "ask_grace": "延期月数", "ask_to_wait": "请求缓还（按时还款的借款）",
         "penalty_waiver": "请求减免罚息", "offer_amount": "对方报价", "offer_by": "报价期限", "take_offer": "是否接受报价",
         "break_even_amount": "一次性结清上限（底线）", "break_even_by": "结清期限", "improvement": "同意后的改善",
         "concession": "对方让出", "contest_acceleration": "对加速到期有异议", "penalty_above_cap": "罚息超过法定上限",

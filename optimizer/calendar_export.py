@@ -74,15 +74,17 @@ def payment_calendar(targets: Targets, lang: Lang = "zh", day: int = 1, stamp: d
     calendar.add("x-wr-calname", "还款计划" if zh else "Repayment plan")
 
     first_payment = add_months(targets.scenario.start, 0).replace(day=day)
-    calls = [t for t in order if has_negotiation(targets, t) or has_dispute(targets, t)]
+    calls = [t for t in order if has_negotiation(targets, t) or has_dispute(targets, t) or t.asked_to_wait]
     for k, t in enumerate(calls):
         when = first_payment - dt.timedelta(days=len(calls) - k)
         summary = f"第{t.call_rank}个电话：{who(t, lang)}" if zh else f"Call #{t.call_rank}: {who(t, lang)}"
-        dispute = has_dispute(targets, t)
-        description = (f"请求：{ask_summary(targets, t, lang)}\n寄出协商还款申请书{'和异议书' if dispute else ''}；"
-                       "达成的方案请对方书面确认。" if zh else
-                       f"Ask for: {ask_summary(targets, t, lang)}\nSend the {'letters (request and dispute)' if dispute else 'letter'}; "
-                       "get what is agreed confirmed in writing.")
+        letters = [name for name, has in ((("协商还款申请书", "request"), has_negotiation(targets, t)),
+                                          (("异议书", "dispute"), has_dispute(targets, t))) if has]
+        send = ("寄出" + "和".join(zh_name for zh_name, _ in letters) + "；") if letters else ""
+        sent = (f"Send the letter{'s' if len(letters) > 1 else ''} ({' and '.join(en for _, en in letters)}); "
+                if letters else "")
+        description = (f"请求：{ask_summary(targets, t, lang)}\n{send}达成的方案请对方书面确认。" if zh else
+                       f"Ask for: {ask_summary(targets, t, lang)}\n{sent}get what is agreed confirmed in writing.")
         if zh:
             description = months_in_words(description, "zh")
         calendar.add_component(_all_day(f"{key}-call-{t.index}@debtplan", when, summary, description,

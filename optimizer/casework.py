@@ -38,9 +38,10 @@ month), every payment recorded, every event recorded. Rules:
   ``principal``, ``interest_owed``, ``penalty_owed``, ``fees_owed``: the ledger's parts still owed
   (fees, penalty, interest, principal), rounded to the fen by largest remainder so that they add
   up to the replayed balance rounded to the fen;
-  ``days_overdue``: 30 × the closed months in a row that ended behind the contract schedule (plus
-  the earlier ``days_overdue`` if the loan was behind in every month since, i.e. still in the
-  same default), 0 if the last closed month ended on schedule;
+  ``days_overdue``: 30 × the closed months in a row that ended behind (behind the contract
+  schedule, or the month's installment not paid in full even where the loan was ahead of it:
+  ``Ledger.behind``; plus the earlier ``days_overdue`` if the loan was behind in every month
+  since, i.e. still in the same default), 0 if the last closed month ended on schedule;
   ``installment`` and ``installments_left``: the contract's installment, and the installments not
   yet due (the earlier count of those, less the k months elapsed) plus those now missed
   (one per started 30 days overdue), so the contract schedule goes on from where it stood;
@@ -481,11 +482,11 @@ def _schedule_from(value: Any, month: dt.date) -> Any:
     return [{"from": _label(month), "amount": current}, *later] if later else current
 
 
-def _trailing_behind(overdue_row: np.ndarray) -> int:
-    """How many of the last months (end-of-month overdue > 0) ran in a row."""
+def _trailing_behind(behind_row: np.ndarray) -> int:
+    """How many of the last months (each ended behind: ``Ledger.behind``) ran in a row."""
     run = 0
-    for value in overdue_row[::-1]:
-        if value <= 0:
+    for value in behind_row[::-1]:
+        if not value:
             break
         run += 1
     return run
@@ -497,7 +498,7 @@ class _Segment(NamedTuple):
     months: tuple[str, ...]
     names: tuple[str, ...]
     balance: np.ndarray  # (n, k+1)
-    overdue: np.ndarray  # (n, k+1)
+    behind: np.ndarray  # (n, k+1) bool: the month ended behind (Ledger.behind)
 
 
 class _Trail:
@@ -602,12 +603,12 @@ def _advance(prev: Scenario, to: dt.date, payments: list, events: list[EventReco
                     trail.closed[loan.name] = f"cleared {_first_zero(done.balance[i], terms.months)}"
                     break
             else:
-                _loan_after(loan, row, underlying.parts[i], underlying.balance[i, k], underlying.overdue[i], k)
+                _loan_after(loan, row, underlying.parts[i], underlying.balance[i, k], underlying.behind[i], k)
                 _agreement_after(loan, row, missed, i, terms.months, to, trail)
         # Months behind: on the agreement while it holds, on the loan's own terms otherwise.
         held = np.array([loan.agreement is not None and "agreement" in row for loan, row in zip(prev.loans, loans)])
-        overdue = np.where(held[:, None], ledger.overdue, underlying.overdue)
-        segment = _Segment(terms.months, terms.names, ledger.balance, overdue)
+        behind = np.where(held[:, None], ledger.behind, underlying.behind)
+        segment = _Segment(terms.months, terms.names, ledger.balance, behind)
     # Events up to ``to``: flags, agreements, settlements.
     for event in events:
         effective = _effective(event, base_start)
@@ -644,14 +645,14 @@ def _advance(prev: Scenario, to: dt.date, payments: list, events: list[EventReco
     return scenario_from_dict(data, source=f"the state on {_label(to)}"), segment
 
 
-def _loan_after(loan: Loan, row: dict[str, Any], parts: np.ndarray, balance: float, overdue: np.ndarray, k: int) -> None:
+def _loan_after(loan: Loan, row: dict[str, Any], parts: np.ndarray, balance: float, behind: np.ndarray, k: int) -> None:
     """Rewrite one loan's dumped fields to its state after k replayed months (module docstring)."""
     owed_fen = math.floor(balance * 100 + 0.5)  # half up: a balance the ledger still counts is at least 1 fen
     fen = _fen_split(np.asarray(parts, dtype=float), np.zeros(4, dtype=bool), owed_fen)
     fen[int(np.argmax(parts))] += owed_fen - int(fen.sum())  # sub-fen noise: the parts add up to the balance
     row["fees_owed"], row["penalty_owed"], row["interest_owed"], row["principal"] = (float(x) / 100 for x in fen)
-    behind = _trailing_behind(overdue[1:])
-    days = 30 * behind + (loan.days_overdue if behind == k and overdue[0] > 0 else 0)
+    run = _trailing_behind(behind[1:])
+    days = 30 * run + (loan.days_overdue if run == k and behind[0] else 0)
     row["days_overdue"] = days
     not_yet_due = max(0, loan.remaining_installments - loan.installments_missed - k)
     for field in ("installments", "installments_paid", "installments_left", "installment"):
@@ -727,13 +728,13 @@ def _loan_statuses(base: Scenario, now: Scenario | None, segments: list[_Segment
         for stage, since in sorted(found + trail.stages.get(loan.name, []), key=lambda s: s[1]):
             if stage and stage not in [s for s, _ in stages]:
                 stages.append((stage, since))
-        # Months behind: the run of closed months, across segments, that ended overdue.
+        # Months behind: the run of closed months, across segments, that ended behind.
         flags = []
         month_labels = []
         for seg in segments:
             if loan.name in seg.names:
                 i = seg.names.index(loan.name)
-                flags.extend(seg.overdue[i, 1:] > 0)
+                flags.extend(seg.behind[i, 1:])
                 month_labels.extend(seg.months)
         run = _trailing_behind(np.array(flags, dtype=float))
         current = now_loans.get(loan.name)

@@ -65,9 +65,10 @@ def asks_waiver(targets: Targets, t: LoanTarget) -> bool:
 
 
 def has_negotiation(targets: Targets, t: LoanTarget) -> bool:
-    """Something to ask this lender for: installments, taking its offer, or waiving penalty
-    interest on a loan already overdue (a loan on schedule needs no letter: it needs paying)."""
-    return t.installment_ask is not None or bool(t.take_offer) or asks_waiver(targets, t)
+    """Something to ask this lender for in a letter: installments, taking its offer, or waiving
+    penalty interest on a loan already overdue (a loan on schedule needs no letter: it needs
+    paying; a private lender asked to wait is asked in person, and confirms in writing)."""
+    return (t.installment_ask is not None and not t.asked_to_wait) or bool(t.take_offer) or asks_waiver(targets, t)
 
 
 def has_dispute(targets: Targets, t: LoanTarget) -> bool:
@@ -616,7 +617,11 @@ def ask_summary(targets: Targets, t: LoanTarget, lang: Lang) -> str:
     loan = targets.scenario.loans[t.index]
     parts = []
     ask = t.installment_ask
-    if ask is not None:
+    if t.asked_to_wait:
+        start = ask_start_month(targets, t)
+        parts.append(f"请对方缓还：{start}起每月{yuan(ask.monthly)}，共{ask.months}期" if zh else
+                     f"ask them to wait: {ask.months} payments of {yuan(ask.monthly)} from {start}")
+    elif ask is not None:
         start = ask_start_month(targets, t)
         parts.append(f"分期{ask.months}期，每月{yuan(ask.monthly)}，{start}起" if zh else
                      f"{ask.months} installments of {yuan(ask.monthly)} from {start}")

@@ -26,6 +26,16 @@ import pandas as pd
 from .errors import OutputError, OutputFolderMissing, OutputIsFolder
 from .ledger import Ledger, MonthView, replay
 
+# Fen. Amounts a plan works out (a judgment's share of the month's money, an LP's payment) carry
+# float noise of up to ~1e-6 fen; rounding them up by that noise spent a fen the month did not
+# have (162.500000012 paid as 162.51), and a loan being cleared was then left a fraction of a fen
+# short, which counts as owed (and a card's ¥47.50 late fee followed every month).
+NOISE_FEN = 1e-3
+# Yuan: how far the whole-fen replay's amounts may drift from the exact plan's (each month's
+# rounding carries into the next month's interest); a payment within it of what is due is taken
+# to be the exact plan paying it in full.
+DRIFT = 0.05
+
 # ``fees``: court and enforcement fees and a card's late fee (违约金) added to the debt that month, so
 # balance = previous balance + interest + penalty + fees − payment.
 PLAN_COLUMNS = ["strategy", "month", "loan", "payment", "interest", "penalty", "fees", "balance", "overdue"]
@@ -41,22 +51,22 @@ def _fen_split(targets: np.ndarray, clearing: np.ndarray, cap_fen: int, agreed: 
     cuts back to a fraction of a fen).
     """
     exact = np.maximum(targets, 0.0) * 100
-    fen = np.floor(exact + 1e-6).astype(np.int64)
+    fen = np.floor(exact + NOISE_FEN).astype(np.int64)
     fen[clearing] = np.floor(exact[clearing] + 0.5).astype(np.int64)
     if agreed is not None:
         # An agreed installment is paid in full: a fen short would void the agreement.
-        fen[agreed] = np.maximum(fen[agreed], np.ceil(exact[agreed] - 1e-6).astype(np.int64))
+        fen[agreed] = np.maximum(fen[agreed], np.ceil(exact[agreed] - NOISE_FEN).astype(np.int64))
         rounded_up = clearing | agreed
         if fen[rounded_up].sum() > cap_fen and hard is not None:
             # Every installment rounded up is more than the month's money: the agreements' keep
             # their fen (a fen short voids one), the others are floored and share what is left.
             soft = agreed & ~hard
-            fen[soft] = np.floor(exact[soft] + 1e-6).astype(np.int64)
+            fen[soft] = np.floor(exact[soft] + NOISE_FEN).astype(np.int64)
             rounded_up = clearing | (agreed & hard)
         clearing = rounded_up
     if fen[clearing].sum() > cap_fen:  # not enough to clear after rounding: share everything
         clearing = np.zeros_like(clearing)
-        fen = np.floor(exact + 1e-6).astype(np.int64)
+        fen = np.floor(exact + NOISE_FEN).astype(np.int64)
     total = min(int(round(exact.sum())), cap_fen)
     spare = total - int(fen.sum())
     if spare > 0:
@@ -92,10 +102,14 @@ def to_fen(ledger: Ledger) -> Ledger:
         clearing = clears[:, t] & (view.owed > 0)
         target = np.where(clearing, view.owed, np.minimum(exact[:, t], view.owed))
         agreed = (view.agreed > 0) & (exact[:, t] >= view.agreed - 0.005)  # kept in the exact plan
+        agreement = ledger.terms.agreed[:, t] > 0  # a lender's agreed installment, not a judgment's floor
         target = np.where(agreed, np.maximum(target, view.agreed), target)
         # A month the exact plan ends current is paid its whole due amount, rounded up: a fen short
         # would make the loan a month behind (a new run, a report) that the plan never had.
-        current = (ledger.overdue[:, t + 1] == 0.0) & (view.due > 0) & (exact[:, t] >= view.due - 0.005) & ~agreed
+        # The due amount here may exceed the exact plan's by the fen or two that rounding carried
+        # (snowball's 花呗 paid ¥1,276.93 against ¥1,276.938 due, ended 0.79 fen behind, and the
+        # whole-fen replay had it accelerated the month after).
+        current = ~ledger.behind[:, t + 1] & (view.due > 0) & (exact[:, t] >= view.due - DRIFT) & ~agreed
         target = np.where(current, np.maximum(target, view.due), target)
         money = max(math.floor((view.available + ledger.terms.reserve[t]) * 100 + 1e-6), 0)
         free = max(math.floor(view.available * 100 + 1e-6), 0)
@@ -108,8 +122,10 @@ def to_fen(ledger: Ledger) -> Ledger:
             keep = agreed | current
             # An installment that settles the loan is paid to the fen like any clearing payment.
             settles = keep & (target >= view.owed - 0.005)
+            # Only a lender's agreement keeps its fen when the month cannot round everything up:
+            # a judgment's floor is this plan's own rule, and a fen under it is nothing a lender sees.
             return _fen_split(np.where(settles, view.owed, target), clearing | settles, cap, keep & ~settles,
-                              np.floor(view.owed * 100 + 0.5).astype(np.int64), agreed)
+                              np.floor(view.owed * 100 + 0.5).astype(np.int64), agreed & agreement)
 
         fen = split(free)
         if (clearing & (fen < np.floor(view.owed * 100 + 0.5))).any() and free < money and not reserve_fen_used[0]:

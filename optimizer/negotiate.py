@@ -8,7 +8,10 @@ For every loan:
   accelerated, at the capped rate with penalty interest waived, its length chosen by a small MILP
   so that all asks, the loans still on their contract and any settlements taken fit the money of
   every month (with savings carried over), leaving ``margin`` of each month's money spare when
-  that is possible;
+  that is possible; when even the longest asks do not fit, a private lender the borrower is
+  paying on time (a friend, a relative: no credit-bureau report, no collection industry) is
+  asked to wait (缓还: a deferral, or a longer term, at the agreed rate) before the plan lets a
+  reporting lender's performing loan fall behind;
 * **penalty waiver** (减免罚息): the penalty interest owed now plus what the current plan would
   still be charged;
 * **settlement** (一次性结清): a lender's offer in the scenario is taken when the MILP finds it
@@ -42,6 +45,7 @@ from .terms import (
     contract_schedule,
     legal_cap,
     plan_terms,
+    schedule_installments,
     strike_charges,
 )
 
@@ -63,6 +67,9 @@ class InstallmentAsk(NamedTuple):
     yearly_rate: float  # contract rate cut to the cap
     total_interest: float
     grace: int = 0  # months before the first installment
+    # A loan paid on time whose private lender is asked to wait (缓还), not a restructured default:
+    # no penalty to waive, no statement to demand, no formal letter; a word with the lender.
+    to_wait: bool = False
 
     @property
     def at_first_installment(self) -> float:
@@ -103,6 +110,11 @@ class LoanTarget(NamedTuple):
     early_acceleration: bool = False  # whole balance demanded before the contract allows: contest it
     penalty_above_cap: bool = False  # the penalty rate takes the combined rate above the cap: dispute it
 
+    @property
+    def asked_to_wait(self) -> bool:
+        """A loan paid on time whose private lender is asked to wait (缓还): a call, no letter."""
+        return self.installment_ask is not None and self.installment_ask.to_wait
+
 
 class Targets(NamedTuple):
     scenario: Scenario
@@ -131,6 +143,8 @@ class Targets(NamedTuple):
                 "ask_monthly": ask.monthly if ask else None,
                 "ask_principal": ask.principal if ask else None,
                 "ask_rate": ask.yearly_rate if ask else None,
+                "ask_grace": ask.grace if ask else None,  # months before the first installment
+                "ask_to_wait": ask.to_wait if ask else None,  # a loan paid on time, its lender asked to wait
                 "penalty_waiver": t.penalty_waiver,
                 "offer_amount": t.offer_amount,
                 "offer_by": t.offer_by,
@@ -167,6 +181,17 @@ def needs_ask(terms: PlanTerms, scenario: Scenario, i: int) -> bool:
     return bool(terms.opening_overdue[i] > 0.005 or terms.stage0[i, ACCELERATED])
 
 
+def may_ask_to_wait(terms: PlanTerms, scenario: Scenario, i: int) -> bool:
+    """A private loan paid on time and not reported (a friend, a relative): its lender may be asked
+    to wait when the money cannot cover every ask, because a deferral agreed there triggers
+    nothing, while the same shortfall left to the plan makes some lender's loan fall behind, and a
+    licensed lender's loan behind is reported to the credit bureau (DOMAIN.md §6)."""
+    loan = scenario.loans[i]
+    return (loan.lender_type == "private" and loan.agreement is None and loan.settlement_offer is None
+            and not needs_ask(terms, scenario, i) and not loan.credit_reported and not loan.sued
+            and loan.remaining_installments > 0)
+
+
 def acceleration_threshold(loan: Loan, scenario: Scenario) -> int:
     """Days overdue after which this loan's lender may demand the whole balance."""
     path = scenario.escalation.private if loan.lender_type == "private" else scenario.escalation.licensed
@@ -196,11 +221,12 @@ def _annuity(principal: float, yearly_rate: float, months: int) -> float:
     return math.ceil(exact * 100 - 1e-6) / 100
 
 
-def _committed(scenario: Scenario, terms: PlanTerms, settled: dict[int, tuple[float, int]],
+def _committed(scenario: Scenario, terms: PlanTerms, settled: dict[int, tuple[float, int]], asked=(),
                ) -> tuple[int, np.ndarray, np.ndarray]:
     """Months to look ahead (past the horizon, until the longest possible ask ends), the money per
     month (the last month's continuing) and what is committed in each: settlements taken,
-    agreements already reached, contract installments of loans that need no ask."""
+    agreements already reached, contract installments of loans that need no ask and are not
+    ``asked`` to wait."""
     law = scenario.legal
     lengths_max = max(law.max_restructure_months, law.max_restructure_months_card) + max(GRACE_MONTHS)
     T = max(terms.horizon, lengths_max)
@@ -216,10 +242,14 @@ def _committed(scenario: Scenario, terms: PlanTerms, settled: dict[int, tuple[fl
             fixed += s[:-1] - s[1:]
         elif deal is not None:
             fixed[min(max(month_index(scenario.start, deal.by), 0), T - 1)] += deal.amount
-        elif not needs_ask(terms, scenario, i):  # on schedule: keeps paying its contract installments
-            s = contract_schedule(loan, loan.monthly_rate, T)
-            fixed += np.maximum(0.0, s[:-1] * (1 + loan.monthly_rate) - s[1:])
+        elif not needs_ask(terms, scenario, i) and i not in asked:  # on schedule: keeps its contract
+            fixed += contract_installments(loan, T)
     return T, net, fixed
+
+
+def contract_installments(loan: Loan, months: int) -> np.ndarray:
+    """(months,) what a loan on schedule pays each month under its contract."""
+    return schedule_installments(contract_schedule(loan, loan.monthly_rate, months), loan.monthly_rate)
 
 
 def after_horizon_need(scenario: Scenario, terms: PlanTerms, asks: dict[int, InstallmentAsk],
@@ -228,7 +258,7 @@ def after_horizon_need(scenario: Scenario, terms: PlanTerms, asks: dict[int, Ins
     the horizon is paid in full: the largest running deficit of the months after it (the asks'
     installments and what else is committed, against the last month's money continuing). Worked
     on the asks' own schedules, so a plan that paid an agreement ahead needs less than this."""
-    T, net, fixed = _committed(scenario, terms, settled)
+    T, net, fixed = _committed(scenario, terms, settled, asked=asks.keys())
     due = fixed.copy()
     for ask in asks.values():
         due[ask.grace:ask.grace + ask.months] += ask.monthly
@@ -243,32 +273,86 @@ def installment_asks(
     whether the margin could be kept.
 
     Installments may run past the horizon, so the budget is checked until the longest possible
-    ask ends, assuming the last month's income and essentials continue.
+    ask ends, assuming the last month's income and essentials continue. When even the longest
+    asks leave a month short, the terms are chosen again with the private lenders paid on time
+    (:func:`may_ask_to_wait`) asked to wait where that closes the gap: asked only then, since
+    asking a lender who is being paid is asking a favour.
     """
-    law = scenario.legal
-    T, net, fixed = _committed(scenario, terms, settled)
-    months = [month_label(scenario.start, t) for t in range(T)]
     asking = [i for i in range(terms.n_loans) if i not in settled and needs_ask(terms, scenario, i)]
-    options: dict[int, list[tuple[tuple[int, int], InstallmentAsk]]] = {}  # (months, grace) -> ask
-    for i in asking:
+    asks, shortfall, margin_kept = _choose_terms(scenario, terms, settled, margin, asking, [])
+    waiting = [i for i in range(terms.n_loans) if i not in settled and may_ask_to_wait(terms, scenario, i)]
+    if not (shortfall.any() and waiting):
+        return asks, shortfall, margin_kept
+    # The smallest favour that closes the gap: the fewest months by which any waiting loan ends
+    # later than its contract (a bisection: more months allowed never leaves more short).
+    delays = sorted({_delay(scenario.loans[i], ask) for i in waiting for ask in _ask_options(scenario, scenario.loans[i], True)})
+    best = _choose_terms(scenario, terms, settled, margin, asking, waiting, delays[-1])
+    if best[1].any():  # even the longest waits leave a month short: ask for them, and say so
+        return best
+    lo, hi = 0, len(delays) - 1  # delays[hi] closes the gap; find the first that does
+    while lo < hi:
+        mid = (lo + hi) // 2
+        found = _choose_terms(scenario, terms, settled, margin, asking, waiting, delays[mid])
+        if found[1].any():
+            lo = mid + 1
+        else:
+            hi, best = mid, found
+    return best
+
+
+def _delay(loan: Loan, ask: InstallmentAsk) -> int:
+    """Months by which a loan asked to wait ends later than its contract."""
+    return ask.grace + ask.months - loan.remaining_installments
+
+
+def _ask_options(scenario: Scenario, loan: Loan, to_wait: bool) -> list[InstallmentAsk]:
+    """The terms one lender may be asked for: every length of the grid from the contract's own pace
+    up to the scenario's limit, each with every grace period (a lender asked to wait: not the
+    contract itself, which is the option of not asking)."""
+    law = scenario.legal
+    cap = legal_cap(loan, scenario)
+    rate = capped_rate(loan, scenario)
+    principal = restructured_principal(loan, cap)
+    longest = law.max_restructure_months_card if loan.credit_card else law.max_restructure_months
+    grid = [n for n in TERM_GRID if n <= longest] or [longest]
+    # Restoring installments means at least the contract's own pace, never a faster one.
+    lengths = [n for n in grid if n >= loan.remaining_installments] or [grid[-1]]
+    out = []
+    for g in GRACE_MONTHS:
+        for n in lengths:
+            if to_wait and g == 0 and n <= loan.remaining_installments:
+                continue
+            ask = InstallmentAsk(n, 0.0, principal, rate, 0.0, g, to_wait)
+            monthly = _annuity(ask.at_first_installment, rate, n)
+            out.append(ask._replace(monthly=monthly, total_interest=monthly * n - principal))
+    return out
+
+
+def _choose_terms(scenario: Scenario, terms: PlanTerms, settled: dict[int, tuple[float, int]], margin: float,
+                  asking: list[int], waiting: list[int], longest_delay: int = 0,
+                  ) -> tuple[dict[int, InstallmentAsk], np.ndarray, bool]:
+    """The MILP of :func:`installment_asks`: one term for every loan ``asking``; for every loan
+    ``waiting``, its contract or a wait ending at most ``longest_delay`` months after it."""
+    T, net, fixed = _committed(scenario, terms, settled, asked=waiting)
+    months = [month_label(scenario.start, t) for t in range(T)]
+    # Each option: the ask (None: keep the contract), what it needs each month, its interest.
+    options: dict[int, list[tuple[InstallmentAsk | None, np.ndarray, float]]] = {}
+    for i in [*asking, *waiting]:
         loan = scenario.loans[i]
-        cap = legal_cap(loan, scenario)
-        rate = capped_rate(loan, scenario)
-        principal = restructured_principal(loan, cap)
-        longest = law.max_restructure_months_card if loan.credit_card else law.max_restructure_months
-        grid = [n for n in TERM_GRID if n <= longest] or [longest]
-        # Restoring installments means at least the contract's own pace, never a faster one.
-        lengths = [n for n in grid if n >= loan.remaining_installments] or [grid[-1]]
         options[i] = []
-        for g in GRACE_MONTHS:
-            for n in lengths:
-                ask = InstallmentAsk(n, 0.0, principal, rate, 0.0, g)
-                monthly = _annuity(ask.at_first_installment, rate, n)
-                options[i].append(((n, g), ask._replace(monthly=monthly, total_interest=monthly * n - principal)))
+        for ask in _ask_options(scenario, loan, i in waiting):
+            if i in waiting and _delay(loan, ask) > longest_delay:
+                continue
+            due = np.zeros(T)
+            due[ask.grace:ask.grace + ask.months] = ask.monthly
+            options[i].append((ask, due, ask.total_interest))
+        if i in waiting:
+            due = contract_installments(loan, T)
+            options[i].append((None, due, float(due.sum()) - loan.total_owed))
 
     prob = pulp.LpProblem("installment_asks", pulp.LpMinimize)
-    choose = {(i, key): prob.add_variable(f"choose_{i}_{key[0]}_{key[1]}", lowBound=0, upBound=1, cat=pulp.LpInteger)
-              for i in asking for key, _ in options[i]}
+    choose = {(i, k): prob.add_variable(f"choose_{i}_{k}", lowBound=0, upBound=1, cat=pulp.LpInteger)
+              for i in options for k in range(len(options[i]))}
     cash = [prob.add_variable(f"cash_{t}", lowBound=0) for t in range(T)]
     short = [prob.add_variable(f"short_{t}", lowBound=0) for t in range(T)]
     spare = [prob.add_variable(f"spare_{t}", lowBound=0) for t in range(T)]
@@ -276,7 +360,7 @@ def installment_asks(
     reserve = margin * np.maximum(net, 0.0)
     for t, month in enumerate(months):
         # Σ installments + cash[t] − cash[t−1] − short[t] = net − fixed − (reserve − spare[t])
-        expr = {choose[i, key]: ask.monthly for i in asking for key, ask in options[i] if ask.grace <= t < ask.grace + ask.months}
+        expr = {choose[i, k]: due[t] for i in options for k, (_, due, _) in enumerate(options[i]) if due[t] > 0}
         expr[cash[t]] = 1.0
         if t:
             expr[cash[t - 1]] = -1.0
@@ -285,12 +369,12 @@ def installment_asks(
         rhs = net[t] + (terms.cash0 if t == 0 else 0.0) - fixed[t] - reserve[t]
         rows[f"budget[{month}]"] = pulp.LpConstraint(pulp.LpAffineExpression(expr), pulp.LpConstraintEQ, f"budget_{t}", rhs)
         rows[f"reserve[{month}]"] = pulp.LpConstraint(pulp.LpAffineExpression({spare[t]: 1.0}), pulp.LpConstraintLE, f"reserve_{t}", reserve[t])
-    for i in asking:
+    for i in options:
         rows[f"one_term[{terms.names[i]}]"] = pulp.LpConstraint(
-            pulp.LpAffineExpression({choose[i, key]: 1.0 for key, _ in options[i]}), pulp.LpConstraintEQ, f"one_{i}", 1.0)
+            pulp.LpAffineExpression({choose[i, k]: 1.0 for k in range(len(options[i]))}), pulp.LpConstraintEQ, f"one_{i}", 1.0)
     for row in rows.values():
         prob.addConstraint(row)
-    cost = {choose[i, key]: terms.w_interest * ask.total_interest for i in asking for key, ask in options[i]}
+    cost = {choose[i, k]: terms.w_interest * interest for i in options for k, (_, _, interest) in enumerate(options[i])}
     cost.update({v: _SHORTFALL_COST for v in short})
     cost.update({v: _MARGIN_COST for v in spare})
     prob.setObjective(pulp.LpAffineExpression(cost))
@@ -300,7 +384,8 @@ def installment_asks(
     if solution.outcome is not LpOutcome.OPTIMAL:
         raise RuntimeError(f"installment asks: the solver reported {solution.outcome.value}")
     value = dict(zip(map(id, cols), solution.x))
-    asks = {i: next(ask for key, ask in options[i] if value[id(choose[i, key])] > 0.5) for i in asking}
+    chosen = {i: next(ask for k, (ask, _, _) in enumerate(options[i]) if value[id(choose[i, k])] > 0.5) for i in options}
+    asks = {i: ask for i, ask in chosen.items() if ask is not None}
     shortfall = np.array([value[id(v)] for v in short])
     shortfall[shortfall < 0.005] = 0.0
     used_margin = np.array([value[id(v)] for v in spare])
@@ -554,7 +639,9 @@ def negotiation_targets(
             yearly_rate=loan.yearly_rate,
             cap=legal_cap(loan, scenario),
             installment_ask=asks.get(i),
-            penalty_waiver=float(waiver[i]),
+            # A loan paid on time whose lender is asked to wait: nothing to waive (the baseline
+            # plan's penalty there is what the wait avoids).
+            penalty_waiver=0.0 if i in asks and asks[i].to_wait else float(waiver[i]),
             offer_amount=offer.amount if offer else None,
             offer_by=f"{offer.by:%Y-%m}" if offer else None,
             take_offer=(i in settled) if offer else None,

@@ -81,10 +81,11 @@ def nothing_to_ask(targets: Targets, t: LoanTarget) -> bool:
 # the other (a test checks it, so a new step must be placed).
 SAID_TO_LENDER = frozenset({
     "intro", "hardship", "breakdown", "early_acceleration", "penalty_above_cap", "dispute", "rate_above_cap",
-    "installments", "waiver", "collection_rules", "confirm",
+    "installments", "waiver", "collection_rules", "confirm", "wait", "wait_confirm",
 })
 NOTES_FOR_BORROWER = frozenset({
     "prepare", "no_new_borrowing", "offer", "limit", "evidence", "court", "card_good_faith", "keep_records", "no_call",
+    "wait_refused",
 })
 
 
@@ -133,6 +134,17 @@ def _steps(targets: Targets, t: LoanTarget) -> list[tuple[str, dict]]:
     """Which steps this lender's call has, with the figures each one quotes."""
     loan = targets.scenario.loans[t.index]
     ask, cap = t.installment_ask, t.cap
+    if t.asked_to_wait:
+        # A loan paid on time, its (private) lender asked to wait: a favour asked ahead, not a
+        # default negotiated. Nothing to dispute or waive; never "I cannot pay what you demand".
+        # No settlement limit either: "open well below it" is no way to treat someone who lent
+        # money and is being paid on time.
+        return [("title", dict(t=t)), ("no_new_borrowing", {}),
+                ("wait", dict(t=t, ask=ask, start=_start(targets, t),
+                              others=sum(x.installment_ask is not None and not x.asked_to_wait
+                                         for x in targets.loans))),
+                ("wait_confirm", {}), ("wait_refused", {}),
+                ("keep_records", {})]
     steps: list[tuple[str, dict]] = [
         ("title", dict(t=t)), ("prepare", {}), ("no_new_borrowing", {}), ("intro", dict(t=t)), ("hardship", {}),
         ("breakdown", dict(card=loan.credit_card)),
@@ -185,8 +197,11 @@ _WORDS: dict[str, dict] = {
         "no_new_borrowing": lambda: ("   Do not take a new loan to pay this one (borrowing from one app to repay another "
                                      "is the trap); say so if they suggest it."),
         "intro": lambda t: f"# \"I am calling about my loan {t.loan}. I want to repay it, but I cannot pay what you are demanding now.\"",
-        "hardship": lambda: ("# \"My income has fallen; I can send proof of hardship (an income certificate, an "
-                             "unemployment certificate, medical records) with a written request.\""),
+        # What the borrower can truthfully say of any case that needs an ask: the money after
+        # essentials does not cover the demand (income may be rising: a new job from next month).
+        "hardship": lambda: ("# \"What I earn, after rent, food and transport, does not cover what you are demanding "
+                             "now. I can send proof of hardship (an income certificate, bank statements; an "
+                             "unemployment or medical certificate where that applies) with a written request.\""),
         "early_acceleration": lambda days, threshold: (
             f"# \"You demanded the whole balance after {days} days overdue. Please show me the contract clause that "
             f"allows it and after how many days; if that condition was not met, the acceleration has not taken "
@@ -215,6 +230,23 @@ _WORDS: dict[str, dict] = {
             + (f" (with the interest of the {ask.grace} months' deferral, {yuan(ask.at_first_installment)} when the "
                f"installments start)" if ask.grace else "")
             + ". Please restore installments on these terms.\""),
+        "wait": lambda t, ask, start, others: (
+            f"# \"I have paid back what you lent me ({yuan(ask.principal)} left) on time so far, and I want to keep my "
+            f"word. "
+            + ("I have other debts to settle" if not others else
+               "One of my other loans is overdue and I am negotiating installments for it" if others == 1 else
+               f"{others} of my other loans are overdue and I am negotiating installments for them")
+            + "; over the coming months the money does not stretch: if I kept paying you as before, a loan I am "
+            "paying on time would fall behind. Could you "
+            + (f"let me pause for {ask.grace} months, then " if ask.grace else "let me ")
+            + f"pay {yuan(ask.monthly)} a month for {ask.months} months from {start}"
+            + (f", at {pct(ask.yearly_rate)} a year as agreed" if ask.yearly_rate else ", with no interest as agreed")
+            + (f" ({yuan(ask.at_first_installment)} owed when the payments start again)"
+               if ask.grace and ask.yearly_rate else "")
+            + "? I am asking now, before any payment is missed.\""),
+        "wait_confirm": lambda: ("# \"I will send you the new arrangement by message; please reply that you agree, so we "
+                                 "both have a record.\""),
+        "wait_refused": lambda: "   If they say no, keep paying as agreed before and make a new plan; never just stop paying.",
         "waiver": lambda t, owed: (
             "# \"Please waive the penalty interest"
             + (f": the {yuan(owed)} charged so far" if owed else "")
@@ -250,7 +282,8 @@ _WORDS: dict[str, dict] = {
         "prepare": lambda: "打电话前：准备好合同和身份证；记下日期、时间和客服的姓名或工号。",
         "no_new_borrowing": lambda: "   不要借新还旧（以贷养贷会越陷越深）；对方若建议你去借钱还款，明确拒绝。",
         "intro": lambda t: f"# 「我打电话是关于{t.loan}这笔借款。我愿意还款，但现在没有能力按你们要求的金额还。」",
-        "hardship": lambda: "# 「我现在收入下降，可以提供收入证明、失业证明或医疗证明等困难证明，并书面提出申请。」",
+        "hardship": lambda: ("# 「我现在的收入扣除房租、吃饭、交通等基本开支后，不够按你们要求的金额还款。可以提供收入证明、"
+                             "银行流水等困难证明（失业或生病的，提供失业证明或医疗证明），并书面提出申请。」"),
         "early_acceleration": lambda days, threshold: (
             f"# 「我只逾期{days}天，你们就要求一次性全额还款。请出示合同中允许提前到期的条款和约定的逾期天数；"
             "约定的条件未成就的，提前到期不发生效力，我对加速到期有异议，请恢复分期。」\n"
@@ -270,6 +303,16 @@ _WORDS: dict[str, dict] = {
             f"年化{pct(ask.yearly_rate)}，"
             + (f"先延期{ask.grace}个月（延期期间照常计息，到时待还{yuan(ask.at_first_installment)}），" if ask.grace else "")
             + f"从{start}开始每月还{yuan(ask.monthly)}，共{ask.months}期。」"),
+        "wait": lambda t, ask, start, others: (
+            f"# 「你借给我的钱（还剩{yuan(ask.principal)}）我一直按时在还，也想说到做到。"
+            + (f"我有{others}笔借款已经逾期，正在和对方协商分期，" if others else "我还有其他欠款要处理，")
+            + "接下来几个月钱排不开：如果还按原来的金额还你，就会有按时在还的借款逾期。能不能"
+            + (f"先缓{ask.grace}个月" + (f"（这期间照常按年化{pct(ask.yearly_rate)}计息，到时待还{yuan(ask.at_first_installment)}）"
+                                       if ask.yearly_rate else "") + "，" if ask.grace else "")
+            + (f"按年化{pct(ask.yearly_rate)}不变，" if ask.yearly_rate and not ask.grace else "")
+            + f"从{start}开始每月还{yuan(ask.monthly)}，共{ask.months}期？我是在还没有逾期之前提前跟你商量。」"),
+        "wait_confirm": lambda: "# 「我把新的还款安排用微信或短信发给你，你回复一句同意就行，我们都留个记录。」",
+        "wait_refused": lambda: "   如果对方不同意：继续按原来的约定还款，再重新做一次计划；不要直接停止还款。",
         "waiver": lambda t, owed: (
             "# 「请减免罚息"
             + (f"：已产生的罚息{yuan(owed)}" if owed else "")

@@ -282,13 +282,19 @@ class PlanTerms(NamedTuple):
         days[i] = 0.0
         stage0[i, ACCELERATED] = False
         stage_days[i, ACCELERATED] = 0.0
-        agreed[i] = np.maximum(0.0, schedule[:-1] * (1 + rate) - schedule[1:])
+        agreed[i] = schedule_installments(schedule, rate)
         rp = self.rp.copy()
         rp[i] = max(rp[i], rate)
         installment = self.installment.copy()
         installment[i] = agreed[i].max(initial=0.0)
         return self._replace(r=r, rp=rp, opening=opening, opening_parts=parts, schedule=sched, days0=days,
                              stage0=stage0, agreed=agreed, stage_days=stage_days, installment=installment)
+
+
+def schedule_installments(schedule: np.ndarray, monthly_rate: float) -> np.ndarray:
+    """(T,) the installment each month of a schedule S[0..T] (a balance after each month) asks
+    for: a month's interest on what the schedule expects, plus the step down to the next month."""
+    return np.maximum(0.0, schedule[:-1] * (1 + monthly_rate) - schedule[1:])
 
 
 def contract_schedule(loan: Loan, monthly_rate: float, horizon: int) -> np.ndarray:

@@ -200,6 +200,26 @@ def test_a_loan_paid_off_leaves_the_replan_and_its_payments_count(tmp_path, db):
     assert state.scenario.cash_on_hand == pytest.approx(1000 + 2 * 3300 - 3700, abs=0.005)
 
 
+def test_paying_ahead_then_skipping_a_month_is_a_month_behind_in_the_replan(tmp_path, db):
+    # A performing loan: ¥6,000 left, six installments of ¥1,000, no interest. December is paid
+    # twice over, January not at all: the balance is on schedule (¥4,000 with four to go), but
+    # January's installment was not paid, and paying ahead does not excuse a later installment.
+    # So the replan starts from one month behind: 30 days overdue (by hand), and the case says so.
+    path = tmp_path / "ahead.toml"
+    path.write_text('start = "2026-12"\nhorizon_months = 12\nincome = 5000\nessentials = 3500\n\n'
+                    '[[loans]]\nname = "微粒贷"\nprincipal = 6000\napr = 0\ninstallment = 1000\n'
+                    'installments_left = 6\n', encoding="utf-8")
+    today = dt.date(2027, 2, 3)
+    with CaseFile(str(db)) as cf:
+        cw.new_case(cf, cw.read_import("ahead", path), "optimal", dt.date(2026, 12, 1))
+        cw.record_payment(cf, "ahead", "微粒贷", "2000", "2026-12-10", "", today)
+        state = cw.case_state(cf.load("ahead"), today)
+    loan = state.scenario.loans[0]
+    assert loan.principal == pytest.approx(4000, abs=0.005)
+    assert loan.days_overdue == 30
+    assert [s.months_behind for s in state.loans] == [1]
+
+
 def test_events_set_stages_income_and_settlement(tmp_path, db):
     today = dt.date(2027, 3, 20)
     with CaseFile(str(db)) as cf:

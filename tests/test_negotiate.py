@@ -135,6 +135,115 @@ def test_all_asks_together_fit_every_months_money(ls, spare):
         assert shortfall.sum() > 0 and cash.min() < 0
 
 
+# ---- a private lender paid on time, asked to wait ------------------------------------------------
+
+def _wait_case(income: int = 5000, private: bool = True) -> dict:
+    # ¥1,000 a month after essentials for 24 months. 微粒贷 (licensed, reports to the credit
+    # bureau) is paid on time: ¥800 a month for 12 months. The friend's loan is paid on time too:
+    # ¥500 a month for 12 months, no interest. The overdue loan needs an ask. ¥1,300 a month is
+    # due on the two performing loans alone, so without a wait some loan must fall behind.
+    friend = {"lender_type": "private", "contract_date": "2026-06-01"} if private else {}
+    return scenario_with(
+        {"name": "逾期贷", "principal": 3000, "apr": 0.24, "installment": 300, "installments_left": 12,
+         "days_overdue": 70, "accelerated": True},
+        {"name": "微粒贷", "principal": 9600, "apr": 0, "installment": 800, "installments_left": 12},
+        {"name": "朋友借款", **friend, "principal": 6000, "apr": 0, "installment": 500, "installments_left": 12},
+        income=income, essentials=4000)
+
+
+def _cash_if(months: int, *dues: np.ndarray) -> np.ndarray:
+    """Cash left each month (¥1,000 in, nothing saved) with 微粒贷 on its contract and ``dues``."""
+    out = np.full(months, 1000.0)
+    out[:12] -= 800.0
+    for due in dues:
+        out -= due[:months]
+    return np.cumsum(out)
+
+
+def _due(months: int, grace: int, count: int, monthly: float) -> np.ndarray:
+    due = np.zeros(months)
+    due[grace:grace + count] = monthly
+    return due
+
+
+def test_a_friend_paid_on_time_is_asked_to_wait_before_a_reporting_loan_falls_behind():
+    s = scenario_from_dict(_wait_case())
+    targets = negotiation_targets(s, with_break_even=False)
+    overdue, weilidai, friend = targets.loans
+    ask = friend.installment_ask
+    assert ask is not None and ask.to_wait and targets.asks_fit
+    assert overdue.installment_ask is not None and not overdue.installment_ask.to_wait
+    assert weilidai.installment_ask is None  # a licensed lender paid on time is never asked
+    # The friend's loan: no interest, so the wait repays the ¥6,000 in equal payments.
+    assert ask.principal == 6000 and ask.monthly * ask.months == pytest.approx(6000, abs=0.01 * ask.months)
+    assert friend.penalty_waiver == 0  # nothing to waive on a loan paid on time
+    # By hand: the asks and 微粒贷's contract fit every month (nothing carried but what is saved).
+    months = 65  # the longest ask (60, a card's) plus the longest grace, as the asks are checked
+    a = overdue.installment_ask
+    cash = _cash_if(months, _due(months, a.grace, a.months, a.monthly), _due(months, ask.grace, ask.months, ask.monthly))
+    assert cash.min() >= -0.01
+    # The smallest favour: no wait ending sooner than this one fits with any ask of the overdue
+    # loan (every term from 12 to 36 months, every grace), worked by brute force.
+    delay = ask.grace + ask.months - 12
+    overdue_asks = [(g, n, npf.pmt(0.02, n, -a.principal * 1.02 ** g)) for g in (0, 1, 2, 3, 5) for n in (12, 18, 24, 30, 36)]
+    for g in (0, 1, 2, 3, 5):
+        for n in (12, 18, 24, 30, 36):
+            if (g == 0 and n == 12) or g + n - 12 >= delay:
+                continue
+            assert all(_cash_if(months, _due(months, ga, na, ma), _due(months, g, n, 6000 / n)).min() < -0.01
+                       for ga, na, ma in overdue_asks), f"a wait of {g} + {n} months fits and is smaller"
+    # The negotiated plan keeps 微粒贷 current every month and pays every agreement in full.
+    plan = targets.negotiated.ledger
+    assert not plan.behind[1].any()
+    assert (plan.payments >= np.minimum(plan.terms.agreed, plan.balance[:, :-1] + plan.interest + plan.penalty
+                                        + plan.fees) - 0.005).all()
+    # Without the wait, the same money cannot keep both performing loans current: the baseline
+    # (no ask at all) lets one of them fall behind.
+    assert targets.baseline.ledger.behind[1:, 1:13].any()
+
+
+def test_a_friend_is_not_asked_when_the_other_asks_fit_or_the_lender_is_licensed():
+    enough = negotiation_targets(scenario_from_dict(_wait_case(income=6000)), with_break_even=False)
+    assert enough.asks_fit and enough.loans[2].installment_ask is None
+    licensed = negotiation_targets(scenario_from_dict(_wait_case(private=False)), with_break_even=False)
+    # A licensed lender paid on time is not asked to wait (falling behind there is reported): the
+    # targets say the asks do not fit.
+    assert licensed.loans[2].installment_ask is None and not licensed.asks_fit
+
+
+@pytest.mark.parametrize("lang", ["zh", "en"])
+def test_the_wait_is_asked_as_a_favour_not_as_a_default(lang):
+    from optimizer.documents import has_negotiation
+    from optimizer.scripts import notes_for_borrower, script_for_lender
+
+    targets = negotiation_targets(scenario_from_dict(_wait_case()))  # with the limits, to show none is there
+    friend = targets.loans[2]
+    ask = friend.installment_ask
+    said = script_for_lender(targets, friend, lang)
+    assert yuan(ask.monthly) in said and str(ask.months) in said and str(ask.grace) in said
+    # Not "I cannot pay what you demand", no statement, no penalty waiver, no collection rules.
+    for words in (("没有能力按你们要求", "还款明细", "减免罚息", "催收") if lang == "zh" else
+                  ("cannot pay what you are demanding", "itemised statement", "waive", "Collection")):
+        assert words not in said
+    assert ("按时" if lang == "zh" else "on time") in said
+    notes = notes_for_borrower(targets, friend, lang)
+    assert any(("不同意" if lang == "zh" else "say no") in note for note in notes)  # what to do if refused
+    # No settlement limit to "open well below": not how to treat someone who lent money and is paid on time.
+    assert not any(("底线" if lang == "zh" else "limit") in note for note in notes)
+    assert not has_negotiation(targets, friend)  # asked in person and confirmed in writing: no formal letter
+    # The calendar still has the call, and sends no letter with it.
+    from icalendar import Calendar
+
+    from optimizer.calendar_export import payment_calendar
+
+    calls = {str(e["SUMMARY"]): str(e["DESCRIPTION"]) for e in Calendar.from_ical(payment_calendar(targets, lang)).walk("VEVENT")
+             if "朋友借款" in str(e["SUMMARY"]) and ("电话" in str(e["SUMMARY"]) or "Call" in str(e["SUMMARY"]))}
+    assert len(calls) == 1
+    description = next(iter(calls.values()))
+    assert ("寄出" not in description and "缓还" in description) if lang == "zh" else (
+        "Send" not in description and "wait" in description)
+
+
 # ---- settlements ---------------------------------------------------------------------------------
 
 SUED = {"name": "诉讼贷", "lender": "某消费金融", "principal": 20000, "apr": 0.24, "accelerated": True,
