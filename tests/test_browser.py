@@ -93,6 +93,41 @@ def click_and_settle(page, locator) -> None:
     settle(page, before)
 
 
+def open_cell_editor(page, row: int, column: int, expected: str):
+    """Open the loan table's editor on a cell (``column`` steps right of the name) and return it.
+
+    The grid is a canvas: the name cell is clicked, arrows walk to the column and Enter opens the
+    editor, which is filled only once it is there (typing straight onto the cell lost its first key
+    under load: "000", a principal of 0). Under load the click can land while the grid is still
+    being drawn and the editor never opens (one fresh CI run); then Escape and try again, and the
+    cell must hold ``expected``, so an editor opened on any other cell is never filled.
+    """
+    from playwright.sync_api import TimeoutError as PlaywrightTimeout
+
+    grid = page.get_by_test_id("stDataFrameResizable").first
+    editor = page.locator("input.gdg-input")
+    for _ in range(5):
+        grid.wait_for(state="visible", timeout=30_000)
+        grid.scroll_into_view_if_needed()
+        page.wait_for_timeout(500)  # the canvas is drawn a frame after its box appears
+        box = grid.bounding_box()
+        page.mouse.click(box["x"] + 60, box["y"] + 35 * (row + 1) + 17)
+        page.wait_for_timeout(200)
+        for _ in range(column):
+            page.keyboard.press("ArrowRight")
+        page.keyboard.press("Enter")
+        try:
+            editor.wait_for(state="visible", timeout=10_000)
+        except PlaywrightTimeout:
+            page.keyboard.press("Escape")
+            continue
+        if editor.input_value() == expected:
+            return editor
+        page.keyboard.press("Escape")
+        editor.wait_for(state="hidden", timeout=10_000)
+    pytest.fail(f"the loan table's editor did not open on a cell holding {expected!r} in five tries")
+
+
 def choose(page, name: str) -> None:
     """Pick a language or a view (a segmented control's option), unless it is picked already."""
     option = page.get_by_role("radio", name=name, exact=True)
@@ -194,18 +229,8 @@ def test_an_edited_principal_survives_language_and_view_switches(server, browser
     page.evaluate(KEY_LISTENER_JS)
     before = headline(page)
     click_and_settle(page, page.get_by_text(re.compile("显示和修改借款明细")))
-    grid = page.get_by_test_id("stDataFrameResizable").first
-    box = grid.bounding_box()
-    page.mouse.click(box["x"] + 60, box["y"] + 35 + 17)  # the first loan's name cell
-    for _ in range(3):  # lender, lender type, principal
-        page.keyboard.press("ArrowRight")
     previous = run_count(page)
-    # Enter opens the cell's editor; fill it once it is there (typing straight onto the cell lost
-    # its first key under load in one fresh CI run: "000", a principal of 0).
-    page.keyboard.press("Enter")
-    editor = page.locator("input.gdg-input")
-    editor.wait_for(state="visible", timeout=10_000)
-    assert editor.input_value() == "18000"  # the principal's cell, as the file has it
+    editor = open_cell_editor(page, row=0, column=3, expected="18000")  # the first loan's principal
     editor.fill("9000")
     page.keyboard.press("Enter")
     settle(page, previous)
