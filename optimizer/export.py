@@ -42,20 +42,27 @@ PLAN_COLUMNS = ["strategy", "month", "loan", "payment", "interest", "penalty", "
 
 
 def _fen_split(targets: np.ndarray, clearing: np.ndarray, cap_fen: int, agreed: np.ndarray | None = None,
-               most: np.ndarray | None = None, hard: np.ndarray | None = None) -> np.ndarray:
+               most: np.ndarray | None = None, hard: np.ndarray | None = None,
+               need: np.ndarray | None = None) -> np.ndarray:
     """Whole-fen amounts close to ``targets`` (yuan) whose sum never exceeds ``cap_fen``.
 
     A loan being cleared is paid its owed amount rounded half-up to the fen (which settles it);
     the others share what is left by largest remainder, never above ``most`` (fen: what each
     loan owes, rounded half-up; a fen more would be a payment above the debt, which the ledger
-    cuts back to a fraction of a fen).
+    cuts back to a fraction of a fen). An ``agreed`` loan is paid at least its ``need`` (yuan:
+    the installment, default its target) rounded up; a payment above that need is rounded like
+    any other, so the fen a month lacks come out of payments ahead before a loan being cleared.
     """
     exact = np.maximum(targets, 0.0) * 100
     fen = np.floor(exact + NOISE_FEN).astype(np.int64)
     fen[clearing] = np.floor(exact[clearing] + 0.5).astype(np.int64)
     if agreed is not None:
-        # An agreed installment is paid in full: a fen short would void the agreement.
-        fen[agreed] = np.maximum(fen[agreed], np.ceil(exact[agreed] - NOISE_FEN).astype(np.int64))
+        # An agreed installment is paid in full: a fen short would void the agreement. Only the
+        # installment: the counsellor's negotiated CSV once rounded up 京东金条's ¥1,841.565 (an
+        # installment of ¥630.69 and a payment ahead), and the month's money then lacked the fen
+        # that cleared 朋友借款, left owing ¥0.01 and paid it the next month.
+        least = np.ceil(np.maximum(targets if need is None else need, 0.0) * 100 - NOISE_FEN).astype(np.int64)
+        fen[agreed] = np.maximum(fen[agreed], least[agreed])
         rounded_up = clearing | agreed
         if fen[rounded_up].sum() > cap_fen and hard is not None:
             # Every installment rounded up is more than the month's money: the agreements' keep
@@ -125,7 +132,8 @@ def to_fen(ledger: Ledger) -> Ledger:
             # Only a lender's agreement keeps its fen when the month cannot round everything up:
             # a judgment's floor is this plan's own rule, and a fen under it is nothing a lender sees.
             return _fen_split(np.where(settles, view.owed, target), clearing | settles, cap, keep & ~settles,
-                              np.floor(view.owed * 100 + 0.5).astype(np.int64), agreed & agreement)
+                              np.floor(view.owed * 100 + 0.5).astype(np.int64), agreed & agreement,
+                              np.where(agreed, view.agreed, view.due))
 
         fen = split(free)
         if (clearing & (fen < np.floor(view.owed * 100 + 0.5))).any() and free < money and not reserve_fen_used[0]:

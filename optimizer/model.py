@@ -31,7 +31,7 @@ the penalty rate, plus fees):
 * the overdue rows become O[t] − B[t] − S[t]·accelerated[t−1] ≥ −S[t] (acceleration makes the whole
   balance due), and the balance rows add each stage's fee the month after it is reached.
 
-Three of a lawyer's rules are constraints, not weights (README):
+Four of a lawyer's rules are constraints, not weights (README):
 
 * one run behind per loan (:func:`single_run_rows`: ``started[i,t]`` binaries for loans current
   now; ``behind`` never rises again for a loan behind now). They also make the model much
@@ -42,7 +42,10 @@ Three of a lawyer's rules are constraints, not weights (README):
   ``judgment_first[借呗,2027-11]``: pay[t] − X[t]·(behind[t] + enforcement[t−1] − 1) ≥ 0 for one that
   reaches enforcement within the plan (:func:`enforcement_rows`);
 * ``sued_first[起诉贷,2027-03]``: B[t] ≤ the balance the priority rule leaves (money short only,
-  :func:`optimizer.solve.harm_order`).
+  :func:`optimizer.solve.harm_order`);
+* ``while_waiting[朋友借款,花呗,2027-04]``: B[t] ≥ S[t] unless 朋友借款 is paid off: no loan paid
+  ahead of its schedule until a friend asked to wait is repaid (negotiated plans only,
+  :func:`while_waiting_rows`).
 
 Constraint families, each its own function returning a :class:`Block` of rows, each row named the
 way a user reads it:
@@ -616,6 +619,44 @@ def harm_order_rows(terms: PlanTerms, layout: Layout) -> Block:
                  lambda: [f"sued_first[{terms.names[a]},{terms.months[b]}]" for a, b in zip(i, t)])
 
 
+def while_waiting_rows(terms: PlanTerms, layout: Layout) -> Block:
+    """``while_waiting[朋友借款,花呗,2027-04]``: B[t] + L·paid_off[w,t] ≥ L with L = S[t] − (1 + r)^t·lead:
+    until a friend asked to wait (缓还, PlanTerms.waiting) is repaid, every other loan ends each
+    month owing no less than its schedule S, so it is paid no more than its lender demands (the
+    month's installment and any arrears: a loan behind may be brought up to date; an accelerated
+    one, S = 0, may be paid off), never ahead with money a friend was asked to wait for. The
+    friend's ``paid_off`` binary lifts the bound from the month the friend is repaid (ahead of the
+    wait, if money allows; in a month of grace, with no installment row, it stays). A loan ahead of
+    its schedule now keeps its lead, grown at its rate (paying each installment in full keeps it
+    exactly); a loan paid off by a settlement is not bounded. A bound on the balance, not on the
+    payment: the overdue columns are exact only because every row prefers them small (a payment
+    bound of installment + arrears let the solver declare more overdue to pay more, and the
+    ledger disagreed by ¥11)."""
+    T = layout.T
+    s = effective_schedule(terms)
+    waits = np.zeros((layout.n, T), dtype=bool)
+    waits[list(terms.waiting)] = s[list(terms.waiting), 1:T + 1] > 0.005
+    bounded = np.ones(layout.n, dtype=bool)
+    bounded[list(terms.waiting)] = False
+    bounded[[i for i, _ in terms.paid_by]] = False
+    grown = (1.0 + terms.r[:, None]) ** np.arange(1, T + 1)[None, :]
+    floor = np.maximum(0.0, s[:, 1:T + 1] - np.maximum(0.0, s[:, 0] - terms.opening)[:, None] * grown)
+    # solver noise only (1e-6): half a fen below would be a payment ahead the ledger shows
+    floor = np.where(floor > 0.005, floor - 1e-6, 0.0)
+    w, t = np.nonzero(waits)
+    j = np.nonzero(bounded)[0]
+    w, t, j = np.repeat(w, len(j)), np.repeat(t, len(j)), np.tile(j, len(w))
+    keep = floor[j, t] > 0
+    w, t, j = w[keep], t[keep], j[keep]
+    k = np.arange(len(j))
+    return Block("while_waiting", np.concatenate([k, k]),
+                 np.concatenate([layout.balance[j, t], layout.paid_off[w, t]]),
+                 np.concatenate([np.ones(len(j)), floor[j, t]]),
+                 floor[j, t], np.full(len(j), INF),
+                 lambda: [f"while_waiting[{terms.names[a]},{terms.names[b]},{terms.months[c]}]"
+                          for a, b, c in zip(w, j, t)])
+
+
 def installments_due(terms: PlanTerms) -> np.ndarray:
     """(n, T) each month's installment: the step of the schedule in force (the contract's, or an
     agreement's), 0 where nothing falls due (accelerated before the plan, after the last one).
@@ -780,6 +821,10 @@ def build_arrays(terms: PlanTerms, options: ModelOptions = ModelOptions()) -> Lp
     if len(installments.lower):  # each installment in full, or behind (an agreement's: in full), until paid off
         blocks.append(installments)
     has_installment = _installments(terms, esc)[0] > 0
+    if terms.waiting:  # no one paid ahead while a friend waits
+        waiting = while_waiting_rows(terms, layout)
+        if len(waiting.lower):
+            blocks.append(waiting)
     if options.clear_by_horizon or options.find_extra_money:
         blocks.append(cleared_rows(terms, layout))
     if options.offers:

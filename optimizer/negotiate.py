@@ -416,7 +416,11 @@ def negotiated_terms(
     for i, (amount, by) in settled.items():
         if only is None or i == only:
             out = out.settle(i, amount, by)
-    return out
+    # Until a friend asked to wait is repaid, no other lender is paid ahead (model.while_waiting_rows):
+    # asking someone paid on time for a favour while paying off another lender early is not what a
+    # counsellor would sign (the counsellor plan once paid 花呗 off with ¥4,511 in the fifth month of
+    # the friend's wait). Spare money then goes to the friend, or is kept for the months that need it.
+    return out._replace(waiting=tuple(i for i, ask in asks.items() if ask.to_wait and (only is None or i == only)))
 
 
 def offers_to_take(scenario: Scenario, terms: PlanTerms) -> dict[int, tuple[float, int]]:

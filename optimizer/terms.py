@@ -147,6 +147,9 @@ class PlanTerms(NamedTuple):
     # the money then will not cover (an agreement broken the month after the plan ends is broken
     # all the same); kept by the optimizer (its last cash column) and by every rule of thumb
     carry_out: float = 0.0
+    # loans whose lender, paid on time, is asked to wait (缓还, negotiate.may_ask_to_wait): until
+    # each is repaid, no other loan is paid ahead of what its lender demands (model.while_waiting_rows)
+    waiting: tuple[int, ...] = ()
 
     @property
     def n_loans(self) -> int:

@@ -202,6 +202,25 @@ def test_a_friend_paid_on_time_is_asked_to_wait_before_a_reporting_loan_falls_be
     assert targets.baseline.ledger.behind[1:, 1:13].any()
 
 
+def test_while_the_friend_waits_no_other_lender_is_paid_ahead():
+    # The money a friend was asked to wait for never pays another lender ahead of its schedule
+    # (before: 微粒贷 was paid ¥910 in the first month of the wait, ¥130 ahead, and the overdue
+    # loan's ask ¥2,537 ahead of its grace). Spare money goes to the friend instead, or is kept.
+    targets = negotiation_targets(scenario_from_dict(_wait_case()), with_break_even=False)
+    plan = targets.negotiated.ledger
+    friend = 2
+    assert targets.loans[friend].asked_to_wait and targets.asks_fit
+    waiting = plan.balance[friend, 1:] > 0.005  # the friend is still owed at the month's end
+    assert waiting[:5].all()  # the wait starts now
+    # Owing no less than the schedule at each month's end = paid no more than the lender demanded.
+    for other in (0, 1):
+        assert (plan.balance[other, 1:][waiting] >= plan.schedule[other, 1:][waiting] - 0.005).all(), other
+    assert not plan.behind[:, 1:].any() and not plan.problems  # and still nothing missed
+    # The friend's own loan may be paid ahead of the wait; here it is, in the months money is spare,
+    # and once the friend is repaid the others may be paid ahead again.
+    assert (plan.balance[friend, 1:][waiting] < plan.schedule[friend, 1:][waiting] - 0.005).any()
+
+
 def test_a_friend_is_not_asked_when_the_other_asks_fit_or_the_lender_is_licensed():
     enough = negotiation_targets(scenario_from_dict(_wait_case(income=6000)), with_break_even=False)
     assert enough.asks_fit and enough.loans[2].installment_ask is None
