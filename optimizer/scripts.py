@@ -81,7 +81,7 @@ def nothing_to_ask(targets: Targets, t: LoanTarget) -> bool:
 # the other (a test checks it, so a new step must be placed).
 SAID_TO_LENDER = frozenset({
     "intro", "hardship", "breakdown", "early_acceleration", "penalty_above_cap", "dispute", "rate_above_cap",
-    "installments", "waiver", "collection_rules", "confirm", "wait", "wait_confirm",
+    "installments", "waiver", "collection_rules", "confirm", "wait", "wait_promise", "wait_confirm",
 })
 NOTES_FOR_BORROWER = frozenset({
     "prepare", "no_new_borrowing", "offer", "limit", "evidence", "court", "card_good_faith", "keep_records", "no_call",
@@ -143,6 +143,8 @@ def _steps(targets: Targets, t: LoanTarget) -> list[tuple[str, dict]]:
                 ("wait", dict(t=t, ask=ask, start=_start(targets, t),
                               others=sum(x.installment_ask is not None and not x.asked_to_wait
                                          for x in targets.loans))),
+                # The negotiated plan's own rule (model.while_waiting_rows), said as a promise.
+                ("wait_promise", {}),
                 ("wait_confirm", {}), ("wait_refused", {}),
                 ("keep_records", {})]
     steps: list[tuple[str, dict]] = [
@@ -244,6 +246,8 @@ _WORDS: dict[str, dict] = {
             + (f" ({yuan(ask.at_first_installment)} owed when the payments start again)"
                if ask.grace and ask.yearly_rate else "")
             + "? I am asking now, before any payment is missed.\""),
+        "wait_promise": lambda: ("# \"Until you are repaid, I will not pay any other lender ahead of time: if money is "
+                                 "left to spare, it goes to you first.\""),
         "wait_confirm": lambda: ("# \"I will send you the new arrangement by message; please reply that you agree, so we "
                                  "both have a record.\""),
         "wait_refused": lambda: "   If they say no, keep paying as agreed before and make a new plan; never just stop paying.",
@@ -311,6 +315,7 @@ _WORDS: dict[str, dict] = {
                                        if ask.yearly_rate else "") + "，" if ask.grace else "")
             + (f"按年化{pct(ask.yearly_rate)}不变，" if ask.yearly_rate and not ask.grace else "")
             + f"从{start}开始每月还{yuan(ask.monthly)}，共{ask.months}期？我是在还没有逾期之前提前跟你商量。」"),
+        "wait_promise": lambda: "# 「在还清你之前，我不会提前还其他任何一笔欠款；有富余的钱，先还给你。」",
         "wait_confirm": lambda: "# 「我把新的还款安排用微信或短信发给你，你回复一句同意就行，我们都留个记录。」",
         "wait_refused": lambda: "   如果对方不同意：继续按原来的约定还款，再重新做一次计划；不要直接停止还款。",
         "waiver": lambda t, owed: (

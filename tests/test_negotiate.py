@@ -245,6 +245,8 @@ def test_the_wait_is_asked_as_a_favour_not_as_a_default(lang):
                   ("cannot pay what you are demanding", "itemised statement", "waive", "Collection")):
         assert words not in said
     assert ("按时" if lang == "zh" else "on time") in said
+    # The negotiated plan's rule, said as a promise: no other lender paid ahead until the friend is repaid.
+    assert ("不会提前还其他" if lang == "zh" else "not pay any other lender ahead of time") in said
     notes = notes_for_borrower(targets, friend, lang)
     assert any(("不同意" if lang == "zh" else "say no") in note for note in notes)  # what to do if refused
     # No settlement limit to "open well below": not how to treat someone who lent money and is paid on time.
