@@ -205,7 +205,7 @@ def headline(scenario: Scenario, lang: str) -> str:
         first = t("headline_free", lang, months=summary.months_to_debt_free, month=month_name(summary.debt_free_month, lang))
     else:
         first = t("headline_not_free", lang, month=month_name(scenario.months[-1], lang), left=yuan0(summary.left_at_horizon))
-    top = min(engine.targets(sj).loans, key=lambda x: x.call_rank)
+    top = min(engine.call_order(sj).loans, key=lambda x: x.call_rank)
     text = (f"{first} · {t('headline_paid', lang, paid=yuan0(summary.total_paid))} · "
             f"{t('headline_call', lang, who=state.who(top.lender, top.loan, lang))}")
     st.session_state["headline"] = text
@@ -272,7 +272,7 @@ def this_month_card(scenario: Scenario, lang: str):
 
 def call_first(scenario: Scenario, lang: str, headline_slot, call_slot) -> None:
     headline_slot.markdown(f"**{headline(scenario, lang)}**")
-    first = min(engine.targets(scenario.model_dump_json()).loans, key=lambda x: x.call_rank)
+    first = min(engine.call_order(scenario.model_dump_json()).loans, key=lambda x: x.call_rank)
     with call_slot:
         st.markdown(t("call_first", lang, who=state.who(first.lender, first.loan, lang)))
         st.button(t("open_script", lang, who=first.lender), key="to_script", type="primary",

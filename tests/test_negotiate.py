@@ -221,6 +221,23 @@ def test_while_the_friend_waits_no_other_lender_is_paid_ahead():
     assert (plan.balance[friend, 1:][waiting] < plan.schedule[friend, 1:][waiting] - 0.005).any()
 
 
+def test_the_call_order_alone_then_the_negotiated_plan_is_the_same_as_all_at_once():
+    # The dashboard's Plan view takes the call order without the negotiated plan, and the
+    # Negotiate view adds the plan later: the same asks, ranks and plan as in one call.
+    from optimizer.negotiate import with_negotiated_plan
+
+    s = scenario_from_dict(_wait_case())  # an ask, a wait and its while-waiting rule
+    whole = negotiation_targets(s, with_break_even=False)
+    order = negotiation_targets(s, with_break_even=False, with_negotiated=False)
+    assert order.negotiated is None
+    assert [t.call_rank for t in order.loans] == [t.call_rank for t in whole.loans]
+    assert [t.installment_ask for t in order.loans] == [t.installment_ask for t in whole.loans]
+    later = with_negotiated_plan(order).negotiated
+    assert later.strategy == "negotiated" and later.status is whole.negotiated.status
+    assert np.abs(later.ledger.payments - whole.negotiated.ledger.payments).max() < 0.01
+    assert later.ledger.weighted_cost == pytest.approx(whole.negotiated.ledger.weighted_cost, abs=0.01)
+
+
 def test_a_friend_is_not_asked_when_the_other_asks_fit_or_the_lender_is_licensed():
     enough = negotiation_targets(scenario_from_dict(_wait_case(income=6000)), with_break_even=False)
     assert enough.asks_fit and enough.loans[2].installment_ask is None
