@@ -149,7 +149,7 @@ def _steps(targets: Targets, t: LoanTarget) -> list[tuple[str, dict]]:
                 ("keep_records", {})]
     steps: list[tuple[str, dict]] = [
         ("title", dict(t=t)), ("prepare", {}), ("no_new_borrowing", {}), ("intro", dict(t=t)), ("hardship", {}),
-        ("breakdown", dict(card=loan.credit_card)),
+        ("breakdown", dict(card=loan.credit_card, judged=loan.enforcement)),
     ]
     # A loan in enforcement owes what the judgment says: the charges are disputed in court (执行异议,
     # 再审), not on the phone, and the call asks for an 执行和解 on the judgment's figures.
@@ -177,7 +177,9 @@ def _steps(targets: Targets, t: LoanTarget) -> list[tuple[str, dict]]:
     if t.break_even is not None:
         # Every lender's limit is worked out from the same money: one settlement uses it up.
         shared = sum(x.break_even is not None for x in targets.loans) > 1
-        steps.append(("limit", dict(t=t, limited=_at_means(t), shared=shared)))
+        # A friend asked to wait was promised no one is paid ahead until repaid: a settlement is.
+        friend = next((x.loan for x in targets.loans if x.asked_to_wait and x.index != t.index), None)
+        steps.append(("limit", dict(t=t, limited=_at_means(t), shared=shared, friend=friend)))
     if loan.lender_type != "private":  # the collection rules bind institutions, not a friend who lent
         steps.append(("collection_rules", {}))
     if loan.abusive_collection:
@@ -213,10 +215,12 @@ _WORDS: dict[str, dict] = {
             f"# \"{'If you charge penalty interest at the usual ' if assumed else 'Your '}penalty rate of {pct(rate)} a "
             f"year{', it' if assumed else ''} takes interest, penalty and fees above the {pct(cap.yearly_rate)} a year that "
             f"courts protect; I ask you to cut the penalty interest above it.\""),
-        "breakdown": lambda card: (
+        "breakdown": lambda card, judged: (
+            "# \"Please send me in writing what remains owed under the judgment, what has been paid or enforced so far, "
+            "and the late-performance interest (迟延履行利息) claimed.\"" if judged else
             f"# \"Please send me an itemised statement in writing: principal, interest, "
-            f"{'late fees (违约金) and other fees' if card else 'penalty interest and fees'}, and the contract and any "
-            f"acceleration notice.\""),
+            f"{'late fees (违约金) and other fees' if card else 'penalty interest and fees'}, and "
+            f"{'the card agreement and the statements' if card else 'the contract and any acceleration notice'}.\""),
         "dispute": lambda cap, rule_zh: (
             f"# \"You are charging {yuan(cap.claimed_charges)} in interest, penalty and fees. Under the cap courts apply "
             f"({cap.rule}) about {yuan(cap.allowed_charges)} can be claimed. I dispute {yuan(cap.disputable)} and ask "
@@ -233,7 +237,7 @@ _WORDS: dict[str, dict] = {
                f"installments start)" if ask.grace else "")
             + ". Please restore installments on these terms.\""),
         "wait": lambda t, ask, start, others: (
-            f"# \"I have paid back what you lent me ({yuan(ask.principal)} left) on time so far, and I want to keep my "
+            f"# \"I have been repaying your loan on time ({yuan(ask.principal)} still owed), and I want to keep my "
             f"word. "
             + ("I have other debts to settle" if not others else
                "One of my other loans is overdue and I am negotiating installments for it" if others == 1 else
@@ -246,25 +250,27 @@ _WORDS: dict[str, dict] = {
             + (f" ({yuan(ask.at_first_installment)} owed when the payments start again)"
                if ask.grace and ask.yearly_rate else "")
             + "? I am asking now, before any payment is missed.\""),
-        "wait_promise": lambda: ("# \"Until you are repaid, I will not pay any other lender ahead of time: if money is "
-                                 "left to spare, it goes to you first.\""),
+        "wait_promise": lambda: ("# \"Until you are repaid, I will not pay any other lender ahead of its schedule: money "
+                                 "beyond what the installments need goes to you first.\""),
         "wait_confirm": lambda: ("# \"I will send you the new arrangement by message; please reply that you agree, so we "
                                  "both have a record.\""),
         "wait_refused": lambda: "   If they say no, keep paying as agreed before and make a new plan; never just stop paying.",
         "waiver": lambda t, owed: (
-            "# \"Please waive the penalty interest"
-            + (f": the {yuan(owed)} charged so far" if owed else "")
-            + (f"{' and' if owed else ':'} what would follow (about {yuan(t.penalty_waiver)} in all if nothing changes)"
-               if t.penalty_waiver > owed + 0.005 else "")
-            + ".\""),
+            (f"# \"Please waive the {yuan(owed)} of penalty interest charged so far"
+             + (", and charge no more of it" if t.penalty_waiver > owed + 0.005 else "") + ".\"")
+            if owed else "# \"Please charge no penalty interest from now on.\""),
         "offer": lambda t: (
             f"# Your offer of {yuan(t.offer_amount)} by {t.offer_by}: the plan says "
             f"{'accept it' if t.take_offer else 'decline it unless it improves'}."),
-        "limit": lambda t, limited, shared: (
-            f"   Your own limit, not to be said: a one-off settlement beats your plan only up to "
-            f"{yuan(t.break_even)}{' (all you can raise by then)' if limited else ''} paid by {t.break_even_by}. "
+        "limit": lambda t, limited, shared, friend: (
+            (f"   Your own limit, not to be said: {yuan(t.break_even)} is all you can raise by {t.break_even_by}; a "
+             f"one-off settlement up to that beats your plan, but never promise more. " if limited else
+             f"   Your own limit, not to be said: a one-off settlement beats your plan only up to "
+             f"{yuan(t.break_even)} paid by {t.break_even_by}. ")
             + ("Each lender's limit counts the same money: once one settlement uses it, the others' limits no longer "
                "hold. " if shared else "")
+            + (f"You promised {friend} to pay no one ahead until repaid: settle before then only if your friend "
+               "agrees. " if friend else "")
             + "Open well below it."),
         "collection_rules": lambda: (
             "# \"Collection may only call between 08:00 and 22:00, at most three effective calls a day, and must not tell "
@@ -295,8 +301,10 @@ _WORDS: dict[str, dict] = {
         "penalty_above_cap": lambda rate, cap, assumed: (
             f"# 「{f'如果罚息按常见的年化{pct(rate)}计收' if assumed else f'罚息年化{pct(rate)}'}，加上利息和费用已超过"
             f"年化{pct(cap.yearly_rate)}的司法保护上限，超出部分的罚息请予调减。」"),
-        "breakdown": lambda card: (
-            f"# 「请书面提供还款明细：本金、利息、{'违约金' if card else '罚息'}和各项费用，以及借款合同和加速到期通知。」"),
+        "breakdown": lambda card, judged: (
+            "# 「请书面提供按判决还剩多少、已还和已执行多少，以及主张的迟延履行利息。」" if judged else
+            f"# 「请书面提供还款明细：本金、利息、{'违约金' if card else '罚息'}和各项费用，"
+            f"以及{'信用卡领用合约和账单' if card else '借款合同和加速到期通知'}。」"),
         "dispute": lambda cap, rule_zh: (
             f"# 「你们收取的利息、罚息和费用合计{yuan(cap.claimed_charges)}。按司法保护上限（{rule_zh}），"
             f"大约只能主张{yuan(cap.allowed_charges)}。超出的{yuan(cap.disputable)}我有异议，请予以减除。」"),
@@ -315,22 +323,22 @@ _WORDS: dict[str, dict] = {
                                        if ask.yearly_rate else "") + "，" if ask.grace else "")
             + (f"按年化{pct(ask.yearly_rate)}不变，" if ask.yearly_rate and not ask.grace else "")
             + f"从{start}开始每月还{yuan(ask.monthly)}，共{ask.months}期？我是在还没有逾期之前提前跟你商量。」"),
-        "wait_promise": lambda: "# 「在还清你之前，我不会提前还其他任何一笔欠款；有富余的钱，先还给你。」",
+        "wait_promise": lambda: "# 「在还清你之前，我不会提前还其他任何一笔欠款；除了留给各笔分期的钱，有富余就先还给你。」",
         "wait_confirm": lambda: "# 「我把新的还款安排用微信或短信发给你，你回复一句同意就行，我们都留个记录。」",
         "wait_refused": lambda: "   如果对方不同意：继续按原来的约定还款，再重新做一次计划；不要直接停止还款。",
         "waiver": lambda t, owed: (
-            "# 「请减免罚息"
-            + (f"：已产生的罚息{yuan(owed)}" if owed else "")
-            + (f"{'，以及' if owed else '：'}今后产生的罚息（如果不调整，预计总共{yuan(t.penalty_waiver)}）"
-               if t.penalty_waiver > owed + 0.005 else "")
-            + "。」"),
+            (f"# 「请减免已产生的罚息{yuan(owed)}" + ("，今后也不再计收罚息" if t.penalty_waiver > owed + 0.005 else "") + "。」")
+            if owed else "# 「请今后不再计收罚息。」"),
         "offer": lambda t: (
             f"# 对方提出{t.offer_by}前一次性结清{yuan(t.offer_amount)}："
             f"{'建议接受' if t.take_offer else '除非条件更好，否则建议不接受'}。"),
-        "limit": lambda t, limited, shared: (
-            f"   自己心里的底线（不要告诉对方）：{t.break_even_by}前一次性结清不超过{yuan(t.break_even)}"
-            f"{'（这也是到时你最多能凑出的钱）' if limited else ''}才比现有计划划算。开价要远低于这个数。"
-            + ("各家的底线算的是同一笔钱，不能相加：一家结清用掉这笔钱后，其他家的底线就不再成立。" if shared else "")),
+        "limit": lambda t, limited, shared, friend: (
+            (f"   自己心里的底线（不要告诉对方）：{t.break_even_by}前你最多能凑出{yuan(t.break_even)}；"
+             f"在这个数以内一次性结清都比现有计划划算，但不要答应超过这个数。" if limited else
+             f"   自己心里的底线（不要告诉对方）：{t.break_even_by}前一次性结清不超过{yuan(t.break_even)}才比现有计划划算。")
+            + "开价要远低于这个数。"
+            + ("各家的底线算的是同一笔钱，不能相加：一家结清用掉这笔钱后，其他家的底线就不再成立。" if shared else "")
+            + (f"你答应过{friend}在还清之前不提前还别人：在那之前结清，要先征得对方同意。" if friend else "")),
         "collection_rules": lambda: (
             "# 「催收只能在早8点到晚10点之间联系，每天有效通话不超过3次，不得向我的家人和通讯录联系人透露这笔债务。"
             "否则我会向监管部门投诉。」"),

@@ -57,7 +57,9 @@ ASK = {
     "zh": re.compile(r"(?:先延期\d+个月（[^）]*），)?从(?P<start>\d{4}年\d{1,2}月)开始每月还(?P<monthly>¥[\d,]+\.\d{2})，共(?P<months>\d+)期"),
     "en": re.compile(r"I can pay (?P<monthly>¥[\d,]+\.\d{2}) a month for (?P<months>\d+) months, starting (?P<start>\d{4}-\d{2})"),
 }
-LIMIT = {"zh": re.compile(r"一次性结清不超过(¥[\d,]+\.\d{2})"), "en": re.compile(r"only up to (¥[\d,]+\.\d{2})")}
+# The limit as a break-even ("only up to ¥X"), or as all the borrower can raise by then ("¥X is all …").
+LIMIT = {"zh": re.compile(r"(?:一次性结清不超过|你最多能凑出)(¥[\d,]+\.\d{2})"),
+         "en": re.compile(r"(?:only up to |not to be said: )(¥[\d,]+\.\d{2})")}
 CALL = {"zh": re.compile(r"^第\d+个电话：(.+)$", re.M), "en": re.compile(r"^Call #\d+: (.+)$", re.M)}
 
 

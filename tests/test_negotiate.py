@@ -263,12 +263,16 @@ def test_the_wait_is_asked_as_a_favour_not_as_a_default(lang):
         assert words not in said
     assert ("按时" if lang == "zh" else "on time") in said
     # The negotiated plan's rule, said as a promise: no other lender paid ahead until the friend is repaid.
-    assert ("不会提前还其他" if lang == "zh" else "not pay any other lender ahead of time") in said
+    assert ("不会提前还其他" if lang == "zh" else "not pay any other lender ahead of its schedule") in said
     notes = notes_for_borrower(targets, friend, lang)
     assert any(("不同意" if lang == "zh" else "say no") in note for note in notes)  # what to do if refused
     # No settlement limit to "open well below": not how to treat someone who lent money and is paid on time.
     assert not any(("底线" if lang == "zh" else "limit") in note for note in notes)
     assert not has_negotiation(targets, friend)  # asked in person and confirmed in writing: no formal letter
+    # Another lender's settlement limit says that settling before the friend is repaid breaks the promise.
+    overdue = targets.loans[0]
+    if overdue.break_even is not None:
+        assert any("朋友借款" in note for note in notes_for_borrower(targets, overdue, lang))
     # The calendar still has the call, and sends no letter with it.
     from icalendar import Calendar
 
@@ -280,6 +284,23 @@ def test_the_wait_is_asked_as_a_favour_not_as_a_default(lang):
     description = next(iter(calls.values()))
     assert ("寄出" not in description and "缓还" in description) if lang == "zh" else (
         "Send" not in description and "wait" in description)
+
+
+@pytest.mark.parametrize("lang", ["zh", "en"])
+def test_the_waiver_asked_never_tells_the_lender_the_plan_without_a_deal(lang):
+    # "Please waive … what would follow (about ¥3,121.85 if nothing changes)" told 借呗 the borrower
+    # expected years in default under the plan without a deal: only what is charged so far is quoted.
+    from optimizer.scripts import script_for_lender
+
+    s = scenario_from_dict(scenario_with(
+        {"name": "逾期贷", "principal": 12000, "apr": 0.18, "installment": 600, "installments_left": 24,
+         "days_overdue": 100, "accelerated": True, "penalty_owed": 321.5}, income=5200, essentials=4000))
+    targets = negotiation_targets(s, with_break_even=False)
+    loan = targets.loans[0]
+    assert loan.penalty_waiver > 321.5 + 1  # the plan without a deal would charge more penalty
+    said = script_for_lender(targets, loan, lang)
+    assert yuan(321.5) in said and yuan(loan.penalty_waiver) not in said
+    assert ("今后也不再计收罚息" if lang == "zh" else "charge no more of it") in said
 
 
 # ---- settlements ---------------------------------------------------------------------------------
