@@ -322,12 +322,16 @@ def _targets_text(targets: Targets, lang: str) -> str:
     if zh:
         gives = (f"对方让出{yuan(first.concession)}" if first.concession > 0
                  else f"对方并不吃亏（反而多收{yuan(-first.concession)}）")
-        lines.append(f"先打给{who(first.lender, first.loan, lang)}：如果对方同意，你的加权成本（利息加风险）减少{yuan(first.improvement)}，{gives}。")
+        lines.append(f"先和{who(first.lender, first.loan, lang)}谈：其他各家的分期只有在对方同意缓还时才付得起，谈好之前不要签其他协议。"
+                     if first.asked_to_wait else
+                     f"先打给{who(first.lender, first.loan, lang)}：如果对方同意，你的加权成本（利息加风险）减少{yuan(first.improvement)}，{gives}。")
         lines.append("拨打顺序：" + " → ".join(who(t.lender, t.loan, lang) for t in order))
     else:
         gives = (f"they give up {yuan(first.concession)}" if first.concession > 0
                  else f"it costs them nothing (they receive {yuan(-first.concession)} more)")
-        lines.append(f"Call {who(first.lender, first.loan, lang)} first: if they agree, your weighted cost (interest plus risk) falls by "
+        lines.append(f"Talk to {who(first.lender, first.loan, lang)} first: the other asks fit the money only if your friend agrees "
+                     "to wait; sign no other agreement before that." if first.asked_to_wait else
+                     f"Call {who(first.lender, first.loan, lang)} first: if they agree, your weighted cost (interest plus risk) falls by "
                      f"{yuan(first.improvement)}, and {gives}.")
         lines.append("Call order: " + " → ".join(who(t.lender, t.loan, lang) for t in order))
     if not targets.asks_fit:

@@ -85,7 +85,7 @@ SAID_TO_LENDER = frozenset({
 })
 NOTES_FOR_BORROWER = frozenset({
     "prepare", "no_new_borrowing", "offer", "limit", "evidence", "court", "card_good_faith", "keep_records", "no_call",
-    "wait_refused",
+    "wait_refused", "wait_first",
 })
 
 
@@ -139,7 +139,7 @@ def _steps(targets: Targets, t: LoanTarget) -> list[tuple[str, dict]]:
         # default negotiated. Nothing to dispute or waive; never "I cannot pay what you demand".
         # No settlement limit either: "open well below it" is no way to treat someone who lent
         # money and is being paid on time.
-        return [("title", dict(t=t)), ("no_new_borrowing", {}),
+        return [("title", dict(t=t)), ("wait_first", {}), ("no_new_borrowing", {}),
                 ("wait", dict(t=t, ask=ask, start=_start(targets, t),
                               others=sum(x.installment_ask is not None and not x.asked_to_wait
                                          for x in targets.loans))),
@@ -255,6 +255,8 @@ _WORDS: dict[str, dict] = {
         "wait_confirm": lambda: ("# \"I will send you the new arrangement by message; please reply that you agree, so we "
                                  "both have a record.\""),
         "wait_refused": lambda: "   If they say no, keep paying as agreed before and make a new plan; never just stop paying.",
+        "wait_first": lambda: ("   Talk to your friend before any other lender: the other asks fit the money only if your friend "
+                               "agrees; sign no other agreement before that."),
         "waiver": lambda t, owed: (
             (f"# \"Please waive the {yuan(owed)} of penalty interest charged so far"
              + (", and charge no more of it" if t.penalty_waiver > owed + 0.005 else "") + ".\"")
@@ -326,6 +328,7 @@ _WORDS: dict[str, dict] = {
         "wait_promise": lambda: "# 「在还清你之前，我不会提前还其他任何一笔欠款；除了留给各笔分期的钱，有富余就先还给你。」",
         "wait_confirm": lambda: "# 「我把新的还款安排用微信或短信发给你，你回复一句同意就行，我们都留个记录。」",
         "wait_refused": lambda: "   如果对方不同意：继续按原来的约定还款，再重新做一次计划；不要直接停止还款。",
+        "wait_first": lambda: "   先和朋友谈，再联系其他各家：其他各家的分期只有在朋友同意缓还时才付得起，谈好之前不要签其他协议。",
         "waiver": lambda t, owed: (
             (f"# 「请减免已产生的罚息{yuan(owed)}" + ("，今后也不再计收罚息" if t.penalty_waiver > owed + 0.005 else "") + "。」")
             if owed else "# 「请今后不再计收罚息。」"),

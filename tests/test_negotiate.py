@@ -266,6 +266,9 @@ def test_the_wait_is_asked_as_a_favour_not_as_a_default(lang):
     assert ("不会提前还其他" if lang == "zh" else "not pay any other lender ahead of its schedule") in said
     notes = notes_for_borrower(targets, friend, lang)
     assert any(("不同意" if lang == "zh" else "say no") in note for note in notes)  # what to do if refused
+    # The friend is asked first: the other asks fit only if the friend agrees.
+    assert friend.call_rank == 1 and any(("先和朋友谈" if lang == "zh" else "before any other lender") in note
+                                         for note in notes)
     # No settlement limit to "open well below": not how to treat someone who lent money and is paid on time.
     assert not any(("底线" if lang == "zh" else "limit") in note for note in notes)
     assert not has_negotiation(targets, friend)  # asked in person and confirmed in writing: no formal letter
