@@ -14,6 +14,7 @@ from typing import Literal
 
 from .legal import DEFAULT_PENALTY_MARKUP
 from .negotiate import LoanTarget, Targets, acceleration_threshold
+from .terms import strike_charges
 
 Lang = Literal["zh", "en"]
 
@@ -169,7 +170,13 @@ def _steps(targets: Targets, t: LoanTarget) -> list[tuple[str, dict]]:
     if t.yearly_rate > cap.yearly_rate + 1e-9 and not judged:
         steps.append(("rate_above_cap", dict(t=t, cap=cap)))
     if ask:
-        steps.append(("installments", dict(ask=ask, accelerated=loan.accelerated, start=_start(targets, t))))
+        # What the amount asked on is made of, so the lender can check it against its own claim:
+        # the principal, the interest and fees the cap allows; penalty and charges above it left out.
+        fees, _, interest, principal = strike_charges(
+            [loan.fees_owed, loan.penalty_owed, loan.interest_owed, loan.principal], cap.disputable)
+        left_out = tuple(k for k, owed in (("penalty", loan.penalty_owed), ("above_cap", cap.disputable)) if owed > 0)
+        steps.append(("installments", dict(ask=ask, accelerated=loan.accelerated, start=_start(targets, t),
+                                           made_of=(principal, interest + fees, left_out))))
     if t.penalty_waiver > 0:
         steps.append(("waiver", dict(t=t, owed=loan.penalty_owed)))
     if t.offer_amount is not None:
@@ -228,11 +235,16 @@ _WORDS: dict[str, dict] = {
         "rate_above_cap": lambda t, cap: (
             f"   \"The rate of {pct(t.yearly_rate)} a year is above the cap of {pct(cap.yearly_rate)}; interest from "
             f"now on should not exceed {pct(cap.yearly_rate)}.\""),
-        "installments": lambda ask, accelerated, start: (
+        "installments": lambda ask, accelerated, start, made_of: (
             f"# \"{'Instead of the full balance you demand, ' if accelerated else ''}I can pay {yuan(ask.monthly)} a month "
             f"for {ask.months} months, starting {start}"
             + (f" ({ask.grace} months from now), " if ask.grace else ", ")
-            + f"on {yuan(ask.principal)} at {pct(ask.yearly_rate)} a year"
+            + f"on {yuan(ask.principal)}"
+            + (f" (principal {yuan(made_of[0])}" + (f", interest and fees {yuan(made_of[1])}" if made_of[1] > 0.005 else "")
+               + ("; " + " and ".join({"penalty": "penalty interest", "above_cap": "charges above the cap"}[k]
+                                       for k in made_of[2]) + " left out" if made_of[2] else "") + ")"
+               if made_of[1] > 0.005 or made_of[2] else "")
+            + f" at {pct(ask.yearly_rate)} a year"
             + (f" (with the interest of the {ask.grace} months' deferral, {yuan(ask.at_first_installment)} when the "
                f"installments start)" if ask.grace else "")
             + ". Please restore installments on these terms.\""),
@@ -312,8 +324,13 @@ _WORDS: dict[str, dict] = {
             f"大约只能主张{yuan(cap.allowed_charges)}。超出的{yuan(cap.disputable)}我有异议，请予以减除。」"),
         "rate_above_cap": lambda t, cap: (
             f"   「年化{pct(t.yearly_rate)}超过了{pct(cap.yearly_rate)}的上限，今后的利息不应超过{pct(cap.yearly_rate)}。」"),
-        "installments": lambda ask, accelerated, start: (
-            f"# 「{'请不要要求我一次性全额还款，' if accelerated else '请'}为我协商分期：待还金额{yuan(ask.principal)}，"
+        "installments": lambda ask, accelerated, start, made_of: (
+            f"# 「{'请不要要求我一次性全额还款，' if accelerated else '请'}为我协商分期：待还金额{yuan(ask.principal)}"
+            + (f"（本金{yuan(made_of[0])}" + (f"，利息和费用{yuan(made_of[1])}" if made_of[1] > 0.005 else "")
+               + ("；" + "和".join({"penalty": "罚息", "above_cap": "超出上限的部分"}[k] for k in made_of[2]) + "不计入"
+                  if made_of[2] else "") + "）"
+               if made_of[1] > 0.005 or made_of[2] else "")
+            + "，"
             f"年化{pct(ask.yearly_rate)}，"
             + (f"先延期{ask.grace}个月（延期期间照常计息，到时待还{yuan(ask.at_first_installment)}），" if ask.grace else "")
             + f"从{start}开始每月还{yuan(ask.monthly)}，共{ask.months}期。」"),

@@ -306,6 +306,29 @@ def test_the_waiver_asked_never_tells_the_lender_the_plan_without_a_deal(lang):
     assert ("今后也不再计收罚息" if lang == "zh" else "charge no more of it") in said
 
 
+@pytest.mark.parametrize("lang", ["zh", "en"])
+def test_the_amount_asked_on_says_what_it_is_made_of(lang):
+    # "on ¥22,260" against a claim of ¥23,560 read to a lender as a misstated figure: the line now
+    # names the principal and the interest and fees kept, and what is left out; they add up.
+    import re
+
+    from optimizer.scripts import script_for_lender
+
+    s = load_scenario(SCENARIOS / "three-overdue-loans.toml")
+    targets = negotiation_targets(s, with_break_even=False)
+    pattern = (r"待还金额(¥[\d,.]+)（本金(¥[\d,.]+)，利息和费用(¥[\d,.]+)" if lang == "zh" else
+               r"on (¥[\d,.]+) \(principal (¥[\d,.]+), interest and fees (¥[\d,.]+)")
+    money = lambda text: float(text.lstrip("¥").replace(",", ""))  # noqa: E731
+    for t in targets.loans:
+        if t.installment_ask is None:
+            continue
+        found = re.search(pattern, script_for_lender(targets, t, lang))
+        assert found, t.loan
+        asked, principal, charges = map(money, found.groups())
+        assert principal == s.loans[t.index].principal
+        assert principal + charges == pytest.approx(asked, abs=0.005)
+
+
 # ---- settlements ---------------------------------------------------------------------------------
 
 SUED = {"name": "诉讼贷", "lender": "某消费金融", "principal": 20000, "apr": 0.24, "accelerated": True,
