@@ -174,7 +174,9 @@ def _steps(targets: Targets, t: LoanTarget) -> list[tuple[str, dict]]:
         # the principal, the interest and fees the cap allows; penalty and charges above it left out.
         fees, _, interest, principal = strike_charges(
             [loan.fees_owed, loan.penalty_owed, loan.interest_owed, loan.principal], cap.disputable)
-        left_out = tuple(k for k, owed in (("penalty", loan.penalty_owed), ("above_cap", cap.disputable)) if owed > 0)
+        # (A judgment's charges are disputed in court, not on the phone: the cap is not cited to its creditor.)
+        left_out = tuple(k for k, owed in (("penalty", loan.penalty_owed), ("above_cap", 0.0 if judged else cap.disputable))
+                         if owed > 0)
         steps.append(("installments", dict(ask=ask, accelerated=loan.accelerated, start=_start(targets, t),
                                            made_of=(principal, interest + fees, left_out))))
     if t.penalty_waiver > 0:
