@@ -166,12 +166,18 @@ def capped_rate(loan: Loan, scenario: Scenario) -> float:
     return min(loan.yearly_rate, legal_cap(loan, scenario).yearly_rate)
 
 
-def restructured_principal(loan: Loan, cap: LegalCap) -> float:
-    """Principal + the charges the cap allows, with penalty interest waived."""
+def restructured_parts(loan: Loan, cap: LegalCap) -> tuple[float, float]:
+    """(principal, the interest and fees the cap allows): what an installment ask restructures,
+    penalty interest waived."""
     fees, _, interest, principal = strike_charges(
         [loan.fees_owed, loan.penalty_owed, loan.interest_owed, loan.principal], cap.disputable
     )
-    return principal + interest + fees
+    return principal, interest + fees
+
+
+def restructured_principal(loan: Loan, cap: LegalCap) -> float:
+    """Principal + the charges the cap allows, with penalty interest waived."""
+    return sum(restructured_parts(loan, cap))
 
 
 def needs_ask(terms: PlanTerms, scenario: Scenario, i: int) -> bool:

@@ -13,8 +13,7 @@ import re
 from typing import Literal
 
 from .legal import DEFAULT_PENALTY_MARKUP
-from .negotiate import LoanTarget, Targets, acceleration_threshold
-from .terms import strike_charges
+from .negotiate import LoanTarget, Targets, acceleration_threshold, restructured_parts
 
 Lang = Literal["zh", "en"]
 
@@ -172,13 +171,11 @@ def _steps(targets: Targets, t: LoanTarget) -> list[tuple[str, dict]]:
     if ask:
         # What the amount asked on is made of, so the lender can check it against its own claim:
         # the principal, the interest and fees the cap allows; penalty and charges above it left out.
-        fees, _, interest, principal = strike_charges(
-            [loan.fees_owed, loan.penalty_owed, loan.interest_owed, loan.principal], cap.disputable)
         # (A judgment's charges are disputed in court, not on the phone: the cap is not cited to its creditor.)
         left_out = tuple(k for k, owed in (("penalty", loan.penalty_owed), ("above_cap", 0.0 if judged else cap.disputable))
                          if owed > 0)
         steps.append(("installments", dict(ask=ask, accelerated=loan.accelerated, start=_start(targets, t),
-                                           made_of=(principal, interest + fees, left_out))))
+                                           made_of=(*restructured_parts(loan, cap), left_out))))
     if t.penalty_waiver > 0:
         steps.append(("waiver", dict(t=t, owed=loan.penalty_owed)))
     if t.offer_amount is not None:
@@ -200,6 +197,22 @@ def _steps(targets: Targets, t: LoanTarget) -> list[tuple[str, dict]]:
     steps.append(("confirm", {}))
     steps.append(("keep_records", {}))
     return steps
+
+
+def _made_of(principal: float, charges: float, left_out: tuple[str, ...], lang: Lang) -> str:
+    """"(principal ¥X, interest and fees ¥Y; penalty interest left out)": what an amount asked on is
+    made of, so the lender can check it against its own claim; empty when it is the principal alone."""
+    if charges <= 0.005 and not left_out:
+        return ""
+    zh = lang == "zh"
+    names = {"penalty": ("罚息", "penalty interest"), "above_cap": ("超出上限的部分", "charges above the cap")}
+    text = f"本金{yuan(principal)}" if zh else f"principal {yuan(principal)}"
+    if charges > 0.005:
+        text += f"，利息和费用{yuan(charges)}" if zh else f", interest and fees {yuan(charges)}"
+    if left_out:
+        said = [names[k][0 if zh else 1] for k in left_out]
+        text += f"；{'和'.join(said)}不计入" if zh else f"; {' and '.join(said)} left out"
+    return f"（{text}）" if zh else f" ({text})"
 
 
 # A line starting "# " is a numbered step; "   " an aside to the borrower.
@@ -241,12 +254,7 @@ _WORDS: dict[str, dict] = {
             f"# \"{'Instead of the full balance you demand, ' if accelerated else ''}I can pay {yuan(ask.monthly)} a month "
             f"for {ask.months} months, starting {start}"
             + (f" ({ask.grace} months from now), " if ask.grace else ", ")
-            + f"on {yuan(ask.principal)}"
-            + (f" (principal {yuan(made_of[0])}" + (f", interest and fees {yuan(made_of[1])}" if made_of[1] > 0.005 else "")
-               + ("; " + " and ".join({"penalty": "penalty interest", "above_cap": "charges above the cap"}[k]
-                                       for k in made_of[2]) + " left out" if made_of[2] else "") + ")"
-               if made_of[1] > 0.005 or made_of[2] else "")
-            + f" at {pct(ask.yearly_rate)} a year"
+            + f"on {yuan(ask.principal)}{_made_of(*made_of, 'en')} at {pct(ask.yearly_rate)} a year"
             + (f" (with the interest of the {ask.grace} months' deferral, {yuan(ask.at_first_installment)} when the "
                f"installments start)" if ask.grace else "")
             + ". Please restore installments on these terms.\""),
@@ -328,12 +336,7 @@ _WORDS: dict[str, dict] = {
             f"   「年化{pct(t.yearly_rate)}超过了{pct(cap.yearly_rate)}的上限，今后的利息不应超过{pct(cap.yearly_rate)}。」"),
         "installments": lambda ask, accelerated, start, made_of: (
             f"# 「{'请不要要求我一次性全额还款，' if accelerated else '请'}为我协商分期：待还金额{yuan(ask.principal)}"
-            + (f"（本金{yuan(made_of[0])}" + (f"，利息和费用{yuan(made_of[1])}" if made_of[1] > 0.005 else "")
-               + ("；" + "和".join({"penalty": "罚息", "above_cap": "超出上限的部分"}[k] for k in made_of[2]) + "不计入"
-                  if made_of[2] else "") + "）"
-               if made_of[1] > 0.005 or made_of[2] else "")
-            + "，"
-            f"年化{pct(ask.yearly_rate)}，"
+            f"{_made_of(*made_of, 'zh')}，年化{pct(ask.yearly_rate)}，"
             + (f"先延期{ask.grace}个月（延期期间照常计息，到时待还{yuan(ask.at_first_installment)}），" if ask.grace else "")
             + f"从{start}开始每月还{yuan(ask.monthly)}，共{ask.months}期。」"),
         "wait": lambda t, ask, start, others: (
