@@ -312,8 +312,10 @@ def plan_view(scenario: Scenario, lang: str, loans_box) -> None:
     st.markdown(f"##### {t('overdue_chart', lang)}")
     st.plotly_chart(charts.overdue_figure(ledger, lang), width="stretch", config=config, theme=None)
     years = scenario.legal.credit_record_years
+    agreed = {name for name, row in zip(ledger.terms.names, ledger.terms.agreed) if row.any()}
     for loan, (repaid, until) in credit_records(result, years).items():
         st.caption(t("record_until", lang, loan=loan, repaid=month_name(repaid, lang), until=month_name(until, lang), years=years)
+                   + (t("record_agreed", lang) if loan in agreed else "")
                    if repaid else t("record_open", lang, loan=loan, years=years))
     st.subheader(t("month_table", lang))
     terms = ledger.terms
@@ -392,6 +394,8 @@ def targets_frames(tg, lang: str) -> tuple[pd.DataFrame, pd.DataFrame]:
             t("ask_months", lang): ask.months if ask else None,
             t("ask_monthly", lang): state.money(ask.monthly) if ask else None,
             t("grace", lang): ask.grace if ask else None,
+            # NaN, not None: a column with no grace anywhere stays numeric (and shows blank)
+            t("ask_step", lang): state.money(ask.step) if ask and ask.grace else float("nan"),
             t("penalty_waiver", lang): state.money(x.penalty_waiver),
             t("disputable", lang): state.money(x.cap.disputable),
         })

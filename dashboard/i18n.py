@@ -10,6 +10,7 @@ from __future__ import annotations
 import re
 
 from optimizer.scripts import month_name, months_in_words  # noqa: F401 (the words the pages use)
+from optimizer.planner import AGREED_RECORD_NOTE, AGREED_RECORD_NOTE_ZH
 from optimizer.errors import (
     DebtplanError, EmptyScenario, NotText, NotToml, ScenarioFieldError, ScenarioFileError, ScenarioNotFound,
 )
@@ -118,6 +119,7 @@ _TEXT: dict[str, tuple[str, str]] = {
     "month_table": ("逐月明细", "Month by month"),
     "record_until": ("征信记录：{loan}的逾期于{repaid}结束，不良记录约保留至{until}（逾期结束后{years}年）。",
                      "Credit record: {loan}'s default ends {repaid}, the record kept until about {until} ({years} years after the default ends)."),
+    "record_agreed": (f"（{AGREED_RECORD_NOTE_ZH}）", f" ({AGREED_RECORD_NOTE[0].upper()}{AGREED_RECORD_NOTE[1:]})"),
     "record_open": ("征信记录：{loan}的逾期在计划期内没有结束；不良记录在逾期结束（补足欠款或还清）后保留{years}年。",
                     "Credit record: {loan}'s default does not end within the plan; the record is kept {years} years after it ends (arrears paid or the loan repaid)."),
     "month": ("月份", "Month"),
@@ -238,6 +240,7 @@ _TEXT: dict[str, tuple[str, str]] = {
     "ask_months": ("请求分期期数", "Ask: months"),
     "ask_monthly": ("请求分期月供", "Ask: per month"),
     "grace": ("先延期（月）", "Grace (months)"),
+    "ask_step": ("延期内每月先还", "During grace, a month"),
     "penalty_waiver": ("请求减免罚息", "Penalty waiver"),
     "targets_basis": ("利率和拨打顺序的依据", "Rates, and what the call order rests on"),
     "order_note": ("拨打顺序：对方让出每¥1，你的总代价能降低多少，降得多的先打。",
@@ -587,7 +590,7 @@ CSV_HEADERS: dict[str, dict[str, str]] = {
         "call_order": "拨打顺序", "lender": "出借方", "apr": "年化利率", "cap_rate": "法定上限", "cap_rule": "上限依据",
         "claimed_charges": "主张的利息罚息费用", "allowed_charges": "上限内的利息罚息费用", "disputable": "可争议金额",
         "ask_months": "协商分期期数", "ask_monthly": "协商分期月供", "ask_principal": "协商分期本金", "ask_rate": "协商分期利率",
-        "ask_grace": "延期月数", "ask_to_wait": "请求缓还（按时还款的借款）",
+        "ask_grace": "延期月数", "ask_step": "延期内每月先还", "ask_to_wait": "请求缓还（按时还款的借款）",
         "penalty_waiver": "请求减免罚息", "offer_amount": "对方报价", "offer_by": "报价期限", "take_offer": "是否接受报价",
         "break_even_amount": "一次性结清上限（底线）", "break_even_by": "结清期限", "improvement": "同意后的改善",
         "concession": "对方让出", "contest_acceleration": "对加速到期有异议", "penalty_above_cap": "罚息超过法定上限",

@@ -37,6 +37,7 @@ from .errors import (
 from .export import check_output, plan_table, write_csv
 from .negotiate import DEFAULT_SETTLE_BY, Targets, negotiation_targets
 from .planner import (
+    AGREED_RECORD_NOTE,
     ALL_STRATEGIES,
     BEFORE_PLAN,
     NEGOTIATED,
@@ -161,13 +162,15 @@ def _print_plan(result: PlanResult, summary: PlanSummary, show_months: int, reco
     to_court = court_warning(summary.triggers, result.strategy)
     if to_court:
         print(to_court)
+    agreed = {name for name, row in zip(terms.names, terms.agreed) if row.any()}
     for loan, (cured, until) in credit_records(result, record_years).items():
         if cured is None:
             print(f"Credit record for {loan}: still in default at the end of this plan; kept {record_years} years "
                   f"from the day the default ends.")
         else:
             print(f"Credit record for {loan}: default ends {cured}, record kept until about {until} "
-                  f"({record_years} years from the end of the default, 征信业管理条例 Art. 16).")
+                  f"({record_years} years from the end of the default, 征信业管理条例 Art. 16)"
+                  + (f"; {AGREED_RECORD_NOTE}" if loan in agreed else "."))
     frame = pd.DataFrame(ledger.payments.T, columns=list(terms.names), index=list(terms.months))
     frame["saved"] = ledger.cash[1:]
     last = max(summary.months_to_debt_free or terms.horizon, 1)

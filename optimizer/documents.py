@@ -33,7 +33,7 @@ from .export import to_fen
 from .ledger import SETTLED_BELOW
 from .legal import PRIVATE_RULE_CHANGE
 from .negotiate import LoanTarget, Targets
-from .planner import credit_records, summarize
+from .planner import AGREED_RECORD_NOTE, AGREED_RECORD_NOTE_ZH, credit_records, summarize
 from .scenario import Loan, month_label
 from .scripts import _start as ask_start_month  # the first installment month the call script says
 from .scripts import months_in_words, pct, yuan
@@ -87,6 +87,15 @@ def who(t: LoanTarget, lang: Lang) -> str:
 def _last_month(targets: Targets, t: LoanTarget) -> str:
     ask = t.installment_ask
     return month_label(targets.scenario.start, ask.grace + ask.months - 1)
+
+
+def _grace_zh(ask) -> str:
+    """The months before the first full installment, in a letter's words."""
+    if ask.step:
+        return f"（此前{ask.grace}个月每月先还{yuan(ask.step)}，期间照常计息，这{ask.grace}个月结束时待还{yuan(ask.at_first_installment)}）"
+    if ask.grace:
+        return f"（此前{ask.grace}个月暂缓还款，期间照常计息，延期结束时待还{yuan(ask.at_first_installment)}）"
+    return ""
 
 
 def _court(loan: Loan, lang: Lang) -> str | None:
@@ -240,13 +249,13 @@ def negotiation_letter(targets: Targets, t: LoanTarget, lang: Lang = "zh") -> Do
                 f"个性化分期还款：本人仍有还款意愿，但欠款金额已超出本人目前的还款能力。根据《商业银行信用卡业务监督管理办法》"
                 f"第七十条，请贵司{'不再要求一次性还清全部欠款，' if loan.accelerated else ''}与本人协商达成个性化分期还款协议："
                 f"待还金额{yuan(ask.principal)}（欠款本金加利息和费用），年化利率{pct(ask.yearly_rate)}，"
-                f"从{start}开始" + (f"（此前{ask.grace}个月暂缓还款，期间照常计息，到时待还{yuan(ask.at_first_installment)}）" if ask.grace else "")
+                f"从{start}开始" + _grace_zh(ask)
                 + f"，每月还{yuan(ask.monthly)}，共{ask.months}期，至{_last_month(targets, t)}还清；每月还款日为____日。")
         elif zh:
             asks.append(
                 f"分期还款：请贵司{'不再要求一次性全额还款，' if loan.accelerated else ''}同意本笔借款按以下方案分期偿还："
                 f"待还金额{yuan(ask.principal)}（剩余本金加上限内的利息和费用，免除罚息），年化利率{pct(ask.yearly_rate)}，"
-                f"从{start}开始" + (f"（此前{ask.grace}个月暂缓还款，期间照常计息，到时待还{yuan(ask.at_first_installment)}）" if ask.grace else "")
+                f"从{start}开始" + _grace_zh(ask)
                 + f"，每月还{yuan(ask.monthly)}，共{ask.months}期，至{_last_month(targets, t)}还清；每月还款日为____日。")
         else:
             what = ("the principal plus interest and fees" if card else
@@ -260,7 +269,9 @@ def negotiation_letter(targets: Targets, t: LoanTarget, lang: Lang = "zh") -> Do
                  f"Installments: {'instead of the whole balance you demand, ' if loan.accelerated else ''}please agree that I repay ")
                 + f"{yuan(ask.principal)} ({what}) at {pct(ask.yearly_rate)} a year: "
                 f"I can pay {yuan(ask.monthly)} a month for {ask.months} months, starting {start}"
-                + (f" (after {ask.grace} months' grace, with its interest: {yuan(ask.at_first_installment)} when the installments "
+                + (f" (after {ask.grace} months at {yuan(ask.step)} a month, with their interest: "
+                   f"{yuan(ask.at_first_installment)} when the full installments start)" if ask.step else
+                   f" (after {ask.grace} months' grace, with its interest: {yuan(ask.at_first_installment)} when the installments "
                    f"start)" if ask.grace else "")
                 + f", the last in {_last_month(targets, t)}, on day ____ of each month.")
     if t.take_offer:
@@ -463,9 +474,10 @@ def agreement_shortfalls(targets: Targets) -> dict[tuple[int, int], float]:
         if ask is None:
             continue
         i = t.index
-        for k in range(ask.grace, min(ask.grace + ask.months, ledger.terms.horizon)):
+        due = ask.due(ledger.terms.horizon)
+        for k in (k for k, amount in enumerate(due) if amount > 0):
             owed = ledger.balance[i, k] + ledger.interest[i, k] + ledger.penalty[i, k] + ledger.fees[i, k]
-            needed = min(ask.monthly, owed)  # the last installment is what is left
+            needed = min(due[k], owed)  # the last installment is what is left
             if ledger.payments[i, k] + 0.005 < needed:
                 out[i, k] = round(needed, 2)
     return out
@@ -564,11 +576,13 @@ def plan_page(targets: Targets, lang: Lang = "zh", today: dt.date | None = None)
             else:
                 # ``cleared`` is the month the default ends (arrears cured under an agreement, or
                 # repaid), not the month the debt is paid off: an agreed plan may run years longer.
+                agreed = targets.negotiated.ledger.terms.agreed[targets.negotiated.ledger.terms.names.index(name)].any()
                 items.append(f"{name}：按本计划逾期于{cleared}结束，不良记录约保留至{until}"
-                             f"（自逾期结束起{years}年，《征信业管理条例》第十六条；以贷款方实际报送为准）。" if zh else
+                             f"（自逾期结束起{years}年，《征信业管理条例》第十六条；以贷款方实际报送为准）。"
+                             + (AGREED_RECORD_NOTE_ZH if agreed else "") if zh else
                              f"{name}: under this plan the default ends {cleared}; the record is kept until about {until} "
                              f"({years} years from the end of the default, Credit Reporting Regulation Art. 16; as the lender "
-                             "reports it).")
+                             "reports it)." + (f" Note: {AGREED_RECORD_NOTE}" if agreed else ""))
         blocks.append(Bullets(tuple(items)))
 
     blocks.append(Heading("请记住" if zh else "Remember"))
@@ -595,6 +609,12 @@ def month_note(targets: Targets, t: LoanTarget, k: int, lang: Lang, paid: float 
     ask = t.installment_ask
     if ask is not None:
         n = k - ask.grace + 1
+        if n < 1 and ask.step:
+            extra = paid - ask.step if paid is not None else 0.0
+            if zh:
+                return f"阶梯还款第{k + 1}/{ask.grace}期（如对方同意）" + (f"（另提前还{yuan(extra)}）" if extra >= PAID_AHEAD_FROM else "")
+            return f"step-up payment {k + 1} of {ask.grace} (if agreed)" + (
+                f" plus {yuan(extra)} paid ahead" if extra >= PAID_AHEAD_FROM else "")
         if n < 1:
             if paid:
                 return "暂缓还款期（如对方同意），提前还款" if zh else "grace period (if agreed), paid ahead"

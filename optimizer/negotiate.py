@@ -56,6 +56,12 @@ TERM_GRID = (12, 18, 24, 30, 36, 48, 60, 72, 84, 96, 108, 120)
 # Months before the first restructured installment (延期): asked for only when the money of the
 # first months cannot carry installments (the interest meanwhile makes it cost more).
 GRACE_MONTHS = (0, 1, 2, 3, 5)
+# What is paid in each month of the grace, as a share of the installment that follows (阶梯还款, a
+# step-up): 0 is a pure deferral. A lender rarely gives a loan months overdue a holiday with no
+# payment at all, and a creditor who has sued or is enforcing a judgment reads months of nothing,
+# while the borrower pays other lenders and saves, as refusing to pay while able (Criminal Law
+# Art. 313): such a loan is never asked for a pure deferral (lawyer's review, counsellor case).
+STEP_SHARES = (0.0, 0.25, 0.5)
 _SHORTFALL_COST = 1000.0  # per yuan a month's obligations exceed its money: only when nothing fits
 _MARGIN_COST = 10.0  # per yuan of the margin used
 
@@ -66,28 +72,39 @@ class InstallmentAsk(NamedTuple):
     principal: float  # what is restructured: principal + allowed interest and fees, penalty waived
     yearly_rate: float  # contract rate cut to the cap
     total_interest: float
-    grace: int = 0  # months before the first installment
+    grace: int = 0  # months before the first full installment
     # A loan paid on time whose private lender is asked to wait (缓还), not a restructured default:
     # no penalty to waive, no statement to demand, no formal letter; a word with the lender.
     to_wait: bool = False
+    step: float = 0.0  # paid in each month of the grace (阶梯还款); 0: a pure deferral
 
     @property
     def at_first_installment(self) -> float:
-        """What the installments repay: the principal grown by the deferral's interest (the
-        figure a lender checks the installment against; equal to ``principal`` without grace)."""
-        return self.principal * (1 + self.yearly_rate / 12) ** self.grace
+        """What the full installments repay: the principal grown by the grace's interest, less the
+        step payments made meanwhile (the figure a lender checks the installment against; equal to
+        ``principal`` without grace)."""
+        return float(_grown(self.principal, self.yearly_rate / 12, self.grace, self.step))
 
     def schedule(self, horizon: int) -> np.ndarray:
         """S[0..horizon]: the balance the agreement expects after each plan month."""
         r = self.yearly_rate / 12
         t = np.arange(horizon + 1)
-        grown = self.principal * (1 + r) ** np.minimum(t, self.grace)
+        in_grace = _grown(self.principal, r, np.minimum(t, self.grace), self.step)
         paid = np.maximum(t - self.grace, 0)
-        if r > 0:
-            left = npf.fv(r, paid, self.monthly, -grown)
-        else:
-            left = grown - self.monthly * paid
+        left = np.where(t <= self.grace, in_grace, _grown(self.at_first_installment, r, paid, self.monthly))
         return np.where(paid >= self.months, 0.0, np.maximum(left, 0.0))
+
+    def due(self, months: int) -> np.ndarray:
+        """(months,) what the ask asks for in each month from the plan's first: the step payments
+        of the grace, then the installments (a look-ahead, so the last one counted in full)."""
+        out = np.zeros(months)
+        out[: self.grace] = self.step
+        out[self.grace: self.grace + self.months] = self.monthly
+        return out
+
+    @property
+    def total_paid(self) -> float:
+        return self.step * self.grace + self.monthly * self.months
 
 
 class LoanTarget(NamedTuple):
@@ -143,7 +160,8 @@ class Targets(NamedTuple):
                 "ask_monthly": ask.monthly if ask else None,
                 "ask_principal": ask.principal if ask else None,
                 "ask_rate": ask.yearly_rate if ask else None,
-                "ask_grace": ask.grace if ask else None,  # months before the first installment
+                "ask_grace": ask.grace if ask else None,  # months before the first full installment
+                "ask_step": ask.step if ask else None,  # paid in each of those months (0: a deferral)
                 "ask_to_wait": ask.to_wait if ask else None,  # a loan paid on time, its lender asked to wait
                 "penalty_waiver": t.penalty_waiver,
                 "offer_amount": t.offer_amount,
@@ -267,7 +285,7 @@ def after_horizon_need(scenario: Scenario, terms: PlanTerms, asks: dict[int, Ins
     T, net, fixed = _committed(scenario, terms, settled, asked=asks.keys())
     due = fixed.copy()
     for ask in asks.values():
-        due[ask.grace:ask.grace + ask.months] += ask.monthly
+        due += ask.due(T)
     deficit = np.cumsum((due - net)[terms.horizon:])
     return float(max(0.0, deficit.max(initial=0.0)))
 
@@ -313,8 +331,9 @@ def _delay(loan: Loan, ask: InstallmentAsk) -> int:
 
 def _ask_options(scenario: Scenario, loan: Loan, to_wait: bool) -> list[InstallmentAsk]:
     """The terms one lender may be asked for: every length of the grid from the contract's own pace
-    up to the scenario's limit, each with every grace period (a lender asked to wait: not the
-    contract itself, which is the option of not asking)."""
+    up to the scenario's limit, each with every grace period, paid in steps (:data:`STEP_SHARES`;
+    a loan sued or in enforcement: never nothing) (a lender asked to wait: not the contract
+    itself, which is the option of not asking)."""
     law = scenario.legal
     cap = legal_cap(loan, scenario)
     rate = capped_rate(loan, scenario)
@@ -323,15 +342,43 @@ def _ask_options(scenario: Scenario, loan: Loan, to_wait: bool) -> list[Installm
     grid = [n for n in TERM_GRID if n <= longest] or [longest]
     # Restoring installments means at least the contract's own pace, never a faster one.
     lengths = [n for n in grid if n >= loan.remaining_installments] or [grid[-1]]
+    in_court = loan.lawsuit or loan.enforcement
     out = []
     for g in GRACE_MONTHS:
-        for n in lengths:
-            if to_wait and g == 0 and n <= loan.remaining_installments:
+        for share in STEP_SHARES if g else (0.0,):
+            if g and share == 0.0 and in_court:
                 continue
-            ask = InstallmentAsk(n, 0.0, principal, rate, 0.0, g, to_wait)
-            monthly = _annuity(ask.at_first_installment, rate, n)
-            out.append(ask._replace(monthly=monthly, total_interest=monthly * n - principal))
+            for n in lengths:
+                if to_wait and g == 0 and n <= loan.remaining_installments:
+                    continue
+                step = _step(principal, rate, g, n, share)
+                ask = InstallmentAsk(n, 0.0, principal, rate, 0.0, g, to_wait, step)
+                monthly = _annuity(ask.at_first_installment, rate, n)
+                ask = ask._replace(monthly=monthly)
+                out.append(ask._replace(total_interest=ask.total_paid - principal))
     return out
+
+
+def _grown(principal: float, monthly_rate: float, months, paid: float):
+    """What is owed after ``months`` months at ``monthly_rate`` while ``paid`` is paid each month
+    (numpy-financial's future value, which divides by the rate even where it is 0)."""
+    if monthly_rate == 0:
+        return principal - paid * np.asarray(months)
+    return npf.fv(monthly_rate, months, paid, -principal)
+
+
+def _step(principal: float, yearly_rate: float, grace: int, months: int, share: float) -> float:
+    """The step payment of each grace month, ``share`` of the installment that follows, to the fen.
+    With s the step, a the growth (1 + r)^g over the grace and A the annuity factor of g months,
+    the installment m repays P·a − s·A over ``months``: m = k·(P·a − share·m·A), k the annuity rate,
+    so m = k·P·a / (1 + k·share·A)."""
+    if share == 0.0 or grace == 0:
+        return 0.0
+    r = yearly_rate / 12
+    grown = float(_grown(principal, r, grace, 0.0))
+    stepped = -float(_grown(0.0, r, grace, 1.0))  # what ¥1 a month for the grace is worth at its end
+    k = 1.0 / months if r == 0 else r / (1 - (1 + r) ** -months)
+    return round(share * k * grown / (1 + k * share * stepped), 2)
 
 
 def _choose_terms(scenario: Scenario, terms: PlanTerms, settled: dict[int, tuple[float, int]], margin: float,
@@ -349,9 +396,7 @@ def _choose_terms(scenario: Scenario, terms: PlanTerms, settled: dict[int, tuple
         for ask in _ask_options(scenario, loan, i in waiting):
             if i in waiting and _delay(loan, ask) > longest_delay:
                 continue
-            due = np.zeros(T)
-            due[ask.grace:ask.grace + ask.months] = ask.monthly
-            options[i].append((ask, due, ask.total_interest))
+            options[i].append((ask, ask.due(T), ask.total_interest))
         if i in waiting:
             due = contract_installments(loan, T)
             options[i].append((None, due, float(due.sum()) - loan.total_owed))

@@ -131,6 +131,14 @@ def new_triggers(result: PlanResult) -> dict[str, dict[str, str]]:
     return out
 
 
+# The record's end assumes the lender reports the account as current from the agreement; many
+# report it as restructured (个性化分期, 展期) and keep the overdue months (lawyer's review).
+AGREED_RECORD_NOTE = ("that assumes the lender reports the loan as current from the agreement: restructured "
+                      "loans are often reported as such, the overdue months kept; ask the lender to confirm in "
+                      "writing how it will report the agreement.")
+AGREED_RECORD_NOTE_ZH = "前提是贷款方自协议起按正常报送；分期协议常被报送为个性化分期或展期，之前的逾期记录仍会保留，请对方书面说明将如何报送。"
+
+
 def credit_records(result: PlanResult, years: int) -> dict[str, tuple[str | None, str | None]]:
     """For each loan reported to the credit bureau (before or under the plan): (month the default
     ends, month the record ends), or (None, None) if the plan leaves it behind at the horizon.

@@ -85,7 +85,7 @@ SAID_TO_LENDER = frozenset({
 })
 NOTES_FOR_BORROWER = frozenset({
     "prepare", "no_new_borrowing", "offer", "limit", "evidence", "court", "card_good_faith", "keep_records", "no_call",
-    "wait_refused", "wait_first",
+    "wait_refused", "wait_first", "enforcement_savings",
 })
 
 
@@ -93,7 +93,7 @@ def script(targets: Targets, t: LoanTarget, lang: Lang = "zh") -> str:
     """The call script for one lender: the steps are decided once, the wording is per language."""
     if nothing_to_ask(targets, t):
         words = _WORDS[lang]
-        return "\n".join([words["title"](t=t), words["no_call"]()])
+        return "\n".join([words["title_no_call"](t=t), words["no_call"]()])
     return _render(_steps(targets, t), lang)
 
 
@@ -192,6 +192,10 @@ def _steps(targets: Targets, t: LoanTarget) -> list[tuple[str, dict]]:
         steps.append(("evidence", {}))
     if loan.lawsuit or loan.enforcement:
         steps.append(("court", dict(enforcement=loan.enforcement)))
+    if loan.enforcement:
+        # Savings the plan holds for later installments sit where the court can take them, and a
+        # debtor paying others while the judgment waits looks able and unwilling (Art. 313).
+        steps.append(("enforcement_savings", {}))
     if loan.credit_card and loan.total_owed >= 50_000:
         steps.append(("card_good_faith", {}))
     steps.append(("confirm", {}))
@@ -219,6 +223,7 @@ def _made_of(principal: float, charges: float, left_out: tuple[str, ...], lang: 
 _WORDS: dict[str, dict] = {
     "en": {
         "title": lambda t: f"Call #{t.call_rank}: {who(t.lender, t.loan, 'en')}",
+        "title_no_call": lambda t: f"#{t.call_rank}: {who(t.lender, t.loan, 'en')} (no call needed)",
         "prepare": lambda: "Before the call: have the contract and your ID ready; note the date, time and the agent's name or ID.",
         "no_new_borrowing": lambda: ("   Do not take a new loan to pay this one (borrowing from one app to repay another "
                                      "is the trap); say so if they suggest it."),
@@ -253,9 +258,12 @@ _WORDS: dict[str, dict] = {
         "installments": lambda ask, accelerated, start, made_of: (
             f"# \"{'Instead of the full balance you demand, ' if accelerated else ''}I can pay {yuan(ask.monthly)} a month "
             f"for {ask.months} months, starting {start}"
-            + (f" ({ask.grace} months from now), " if ask.grace else ", ")
+            + (f" ({ask.grace} months from now; until then {yuan(ask.step)} a month), " if ask.step else
+               f" ({ask.grace} months from now), " if ask.grace else ", ")
             + f"on {yuan(ask.principal)}{_made_of(*made_of, 'en')} at {pct(ask.yearly_rate)} a year"
-            + (f" (with the interest of the {ask.grace} months' deferral, {yuan(ask.at_first_installment)} when the "
+            + (f" (with the interest of those {ask.grace} months, less what they pay, {yuan(ask.at_first_installment)} "
+               f"when the full installments start)" if ask.step else
+               f" (with the interest of the {ask.grace} months' deferral, {yuan(ask.at_first_installment)} when the "
                f"installments start)" if ask.grace else "")
             + ". Please restore installments on these terms.\""),
         "wait": lambda t, ask, start, others: (
@@ -266,11 +274,12 @@ _WORDS: dict[str, dict] = {
                f"{others} of my other loans are overdue and I am negotiating installments for them")
             + "; over the coming months the money does not stretch: if I kept paying you as before, a loan I am "
             "paying on time would fall behind. Could you "
-            + (f"let me pause for {ask.grace} months, then " if ask.grace else "let me ")
+            + (f"let me pay {yuan(ask.step)} a month for {ask.grace} months, then " if ask.step else
+               f"let me pause for {ask.grace} months, then " if ask.grace else "let me ")
             + f"pay {yuan(ask.monthly)} a month for {ask.months} months from {start}"
             + (f", at {pct(ask.yearly_rate)} a year as agreed" if ask.yearly_rate else ", with no interest as agreed")
-            + (f" ({yuan(ask.at_first_installment)} owed when the payments start again)"
-               if ask.grace and ask.yearly_rate else "")
+            + (f" ({yuan(ask.at_first_installment)} owed when the "
+               f"{'full payments start' if ask.step else 'payments start again'})" if ask.grace and ask.yearly_rate else "")
             + "? I am asking now, before any payment is missed.\""),
         "wait_promise": lambda: ("# \"Until you are repaid, I will not pay any other lender ahead of its schedule: money "
                                  "beyond what the installments need goes to you first.\""),
@@ -303,6 +312,10 @@ _WORDS: dict[str, dict] = {
         "court": lambda enforcement: (
             f"   The case is in court: propose these terms as "
             f"{'an enforcement settlement (执行和解)' if enforcement else 'court mediation (诉讼调解)'}; never ignore a court notice."),
+        "enforcement_savings": lambda: (
+            "   While enforcement runs, the court can freeze and take money in your accounts (冻结、划拨), and you must "
+            "report your income and assets truthfully (财产报告). Tell the enforcement judge about this plan, including "
+            "any money it sets aside for later installments, so that it is not read as hiding money from the creditor."),
         "card_good_faith": lambda: (
             "   A card balance of ¥50,000 or more left unpaid for months after two collection notices risks a "
             "malicious-overdraft complaint (Criminal Law Art. 196); keep paying what you can and keep proof that you "
@@ -313,9 +326,10 @@ _WORDS: dict[str, dict] = {
     },
     "zh": {
         "title": lambda t: f"第{t.call_rank}个电话：{who(t.lender, t.loan, 'zh')}",
+        "title_no_call": lambda t: f"第{t.call_rank}位：{who(t.lender, t.loan, 'zh')}（不需要打电话）",
         "prepare": lambda: "打电话前：准备好合同和身份证；记下日期、时间和客服的姓名或工号。",
         "no_new_borrowing": lambda: "   不要借新还旧（以贷养贷会越陷越深）；对方若建议你去借钱还款，明确拒绝。",
-        "intro": lambda t: f"# 「我打电话是关于{t.loan}这笔借款。我愿意还款，但现在没有能力按你们要求的金额还。」",
+        "intro": lambda t: f"# 「我想和你们商量一下我在{t.loan}的这笔借款。我愿意还款，但现在没有能力按你们要求的金额还。」",
         "hardship": lambda: ("# 「我现在的收入扣除房租、吃饭、交通等基本开支后，不够按你们要求的金额还款。可以提供收入证明、"
                              "银行流水等困难证明（失业或生病的，提供失业证明或医疗证明），并书面提出申请。」"),
         "early_acceleration": lambda days, threshold: (
@@ -335,15 +349,18 @@ _WORDS: dict[str, dict] = {
         "rate_above_cap": lambda t, cap: (
             f"   「年化{pct(t.yearly_rate)}超过了{pct(cap.yearly_rate)}的上限，今后的利息不应超过{pct(cap.yearly_rate)}。」"),
         "installments": lambda ask, accelerated, start, made_of: (
-            f"# 「{'请不要要求我一次性全额还款，' if accelerated else '请'}为我协商分期：待还金额{yuan(ask.principal)}"
+            f"# 「{'请不要要求我一次性全额还款，' if accelerated else ''}我申请协商分期还款：待还金额{yuan(ask.principal)}"
             f"{_made_of(*made_of, 'zh')}，年化{pct(ask.yearly_rate)}，"
-            + (f"先延期{ask.grace}个月（延期期间照常计息，到时待还{yuan(ask.at_first_installment)}），" if ask.grace else "")
+            + (f"前{ask.grace}个月每月先还{yuan(ask.step)}（阶梯还款，这期间照常计息，这{ask.grace}个月结束时待还"
+               f"{yuan(ask.at_first_installment)}），" if ask.step else
+               f"先延期{ask.grace}个月（延期期间照常计息，延期结束时待还{yuan(ask.at_first_installment)}），" if ask.grace else "")
             + f"从{start}开始每月还{yuan(ask.monthly)}，共{ask.months}期。」"),
         "wait": lambda t, ask, start, others: (
             f"# 「你借给我的钱（还剩{yuan(ask.principal)}）我一直按时在还，也想说到做到。"
             + (f"我有{others}笔借款已经逾期，正在和对方协商分期，" if others else "我还有其他欠款要处理，")
             + "接下来几个月钱排不开：如果还按原来的金额还你，就会有按时在还的借款逾期。能不能"
-            + (f"先缓{ask.grace}个月" + (f"（这期间照常按年化{pct(ask.yearly_rate)}计息，到时待还{yuan(ask.at_first_installment)}）"
+            + ((f"前{ask.grace}个月每月先只还{yuan(ask.step)}" if ask.step else f"先缓{ask.grace}个月")
+               + (f"（这期间照常按年化{pct(ask.yearly_rate)}计息，这{ask.grace}个月结束时待还{yuan(ask.at_first_installment)}）"
                                        if ask.yearly_rate else "") + "，" if ask.grace else "")
             + (f"按年化{pct(ask.yearly_rate)}不变，" if ask.yearly_rate and not ask.grace else "")
             + f"从{start}开始每月还{yuan(ask.monthly)}，共{ask.months}期？我是在还没有逾期之前提前跟你商量。」"),
@@ -370,6 +387,9 @@ _WORDS: dict[str, dict] = {
         "evidence": lambda: "   保留暴力催收的录音和截图，作为投诉证据。",
         "court": lambda enforcement: (
             f"   案件已进入法院程序：按以上条件申请{'执行和解' if enforcement else '诉讼调解'}；法院的任何通知都不要置之不理。"),
+        "enforcement_savings": lambda: (
+            "   执行期间，法院可以冻结、划拨你账户里的钱，你也必须如实申报收入和财产（财产报告）。把这份还款计划告诉执行法官，"
+            "包括计划为后面的分期预留的钱，以免被认为隐匿财产、有能力而拒不履行。"),
         "card_good_faith": lambda: (
             "   信用卡欠款5万元以上、经两次催收后超过3个月仍不还，可能被认定为恶意透支（刑法第196条）；"
             "尽量按能力还款，并保留一直积极联系、诚意还款的证据。"),

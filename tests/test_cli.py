@@ -261,3 +261,18 @@ def test_an_unwritable_output_is_refused_before_any_work(tmp_path):
     code, out, err = run_main("solve", SCENARIOS / "three-overdue-loans.toml", "--out", tmp_path)
     assert code == 2 and out == ""
     assert err == f"{tmp_path}: cannot write output: it is a folder; give a file name such as plan.csv\n"
+
+
+def test_the_credit_record_of_a_loan_under_an_agreement_says_how_it_may_be_reported(tmp_path):
+    # Restructured loans are often reported as such (个性化分期, 展期), the overdue months kept: the
+    # record's end date under an agreement holds only if the lender reports the loan as current.
+    data = {"start": "2027-01", "horizon_months": 24, "income": 6000, "essentials": 4000, "loans": [
+        {"name": "协议贷", "principal": 6000, "apr": 0.18, "installments": 12, "days_overdue": 60, "credit_reported": True,
+         "agreement": {"kind": "installments", "monthly": 600, "months": 10, "first": "2027-01"}},
+        {"name": "逾期贷", "principal": 3000, "apr": 0.18, "installments": 12, "days_overdue": 60, "credit_reported": True},
+    ]}
+    code, out, err = run_main("solve", _write(tmp_path / "agreed.toml", data))
+    assert code == 0, err
+    lines = {line.split(":")[0]: line for line in out.splitlines() if line.startswith("Credit record for")}
+    assert "confirm in writing how it will report" in lines["Credit record for 协议贷"]
+    assert "confirm in writing" not in lines["Credit record for 逾期贷"]

@@ -402,19 +402,24 @@ def test_the_negotiated_plan_keeps_the_money_for_installments_due_after_it_ends(
     assert months > 12  # the agreements really run on past the horizon
 
 
-def test_a_deferred_ask_states_the_amount_its_installment_repays_in_chinese_months():
-    # income-too-low asks 借呗 (¥26,520 owed at 18.25 %) for five months' deferral, then 36
-    # installments. The installment repays what is owed when they start, the deferral's interest
-    # included; the script once quoted only ¥26,520, so the lender could not reconcile ¥1,037.51.
+def test_a_stepped_ask_states_the_amount_its_installment_repays_in_chinese_months():
+    # income-too-low asks 借呗 (¥26,520 owed at 18.25 %) for five months of a smaller payment
+    # (阶梯还款), then 36 installments. The installment repays what is owed when they start, the
+    # interest of those months less what they paid; the script once quoted only ¥26,520, so the
+    # lender could not reconcile the installment.
     targets = negotiation_targets(load_scenario(SCENARIOS / "income-too-low.toml"), with_break_even=False)
     jiebei = next(t for t in targets.loans if t.loan == "借呗")
     ask = jiebei.installment_ask
     assert ask.grace == 5 and ask.principal == pytest.approx(26520.0)
-    grown = 26520.0 * (1 + 0.1825 / 12) ** 5  # by hand: monthly interest left unpaid for five months
-    assert -npf.pmt(0.1825 / 12, ask.months, grown) == pytest.approx(ask.monthly, abs=0.01)
+    r = 0.1825 / 12
+    grown = 26520.0
+    for _ in range(5):  # by hand: a month's interest, less the step paid
+        grown = grown * (1 + r) - ask.step
+    assert -npf.pmt(r, ask.months, grown) == pytest.approx(ask.monthly, abs=0.01)
+    assert 0 < ask.step <= ask.monthly / 2 + 0.005  # a step up, never a step down
     for lang in ("zh", "en"):
         text = script_for_lender(targets, jiebei, lang)
-        assert yuan(grown) in text and yuan(26520.0) in text and yuan(ask.monthly) in text
+        assert all(yuan(x) in text for x in (grown, 26520.0, ask.monthly, ask.step)), text
     zh = script(targets, jiebei, "zh")
     assert "从2027年5月开始" in zh and not re.search(r"\d{4}-\d{2}", zh)  # Chinese months, never 2027-05
     # A card has no penalty interest since 2017: its statement request asks for the late fee.

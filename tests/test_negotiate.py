@@ -15,8 +15,9 @@ from optimizer import load_scenario, plan_terms, scenario_from_dict
 from optimizer.model import ModelOptions, build_arrays
 from optimizer.negotiate import (
     break_even, break_even_bisection, installment_asks, negotiation_targets, offers_to_take, settled_cost,
+    with_negotiated_plan,
 )
-from optimizer.scripts import script, yuan
+from optimizer.scripts import script, script_for_lender, yuan
 from optimizer.solve import solve_arrays
 from optimizer.terms import legal_cap
 
@@ -101,6 +102,7 @@ def _independent_cash(scenario, targets, horizon: int) -> np.ndarray:
     for t_loan, loan in zip(targets.loans, scenario.loans):
         ask = t_loan.installment_ask
         if ask is not None:
+            out[: ask.grace] += ask.step  # a step-up's smaller payments, or nothing (a deferral)
             out[ask.grace: ask.grace + ask.months] += ask.monthly
         else:  # on schedule: the contract's annuity for its remaining installments
             n = loan.remaining_installments
@@ -135,6 +137,45 @@ def test_all_asks_together_fit_every_months_money(ls, spare):
         assert shortfall.sum() > 0 and cash.min() < 0
 
 
+def test_a_creditor_in_court_is_asked_for_a_step_up_never_for_months_of_nothing():
+    # Money is short for five months (a new job from 2027-05). A creditor enforcing a judgment and
+    # one suing would read months of nothing, while other lenders are paid, as refusing to pay
+    # while able (Criminal Law Art. 313): their asks pay a step from the first month (阶梯还款).
+    data = scenario_with(
+        {"name": "执行贷", "principal": 20000, "apr": 0.24, "installments": 24, "days_overdue": 300,
+         "credit_reported": True, "accelerated": True, "lawsuit": True, "enforcement": True},
+        {"name": "起诉贷", "principal": 15000, "apr": 0.24, "installments": 24, "days_overdue": 200,
+         "credit_reported": True, "accelerated": True, "lawsuit": True},
+        {"name": "逾期贷", "principal": 12000, "apr": 0.18, "installments": 24, "days_overdue": 100,
+         "credit_reported": True, "accelerated": True},
+        income=[{"from": "2026-12", "amount": 4600}, {"from": "2027-05", "amount": 7000}], essentials=4000)
+    s = scenario_from_dict(data)
+    targets = negotiation_targets(s, with_break_even=False)
+    assert targets.asks_fit
+    by_name = {t.loan: t.installment_ask for t in targets.loans}
+    assert any(ask.grace for ask in by_name.values())  # the money of the first months needs one
+    for name in ("执行贷", "起诉贷"):
+        ask = by_name[name]
+        assert ask.grace == 0 or ask.step > 0, f"{name}: {ask.grace} months of nothing"
+        # By hand: the steps then the installments repay what is asked on, at the asked rate, to
+        # within the rounding to the fen (at most a fen a month, grown at the rate: the last
+        # installment is that much smaller).
+        owed, r = ask.principal, ask.yearly_rate / 12
+        payments = [ask.step] * ask.grace + [ask.monthly] * ask.months
+        for payment in payments:
+            owed = owed * (1 + r) - payment
+        assert -0.01 * sum((1 + r) ** k for k in range(len(payments))) <= owed <= 0.005
+        for lang in ("zh", "en"):
+            text = script_for_lender(targets, next(t for t in targets.loans if t.loan == name), lang)
+            assert ask.grace == 0 or yuan(ask.step) in text
+    # The negotiated plan pays those steps in full, month by month.
+    plan = (targets.negotiated or with_negotiated_plan(targets).negotiated).ledger
+    owed = plan.balance[:, :-1] + plan.interest + plan.penalty + plan.fees
+    for t in targets.loans:
+        due = np.minimum(t.installment_ask.due(plan.terms.horizon), owed[t.index])
+        assert (plan.payments[t.index] >= due - 0.005).all(), t.loan
+
+
 # ---- a private lender paid on time, asked to wait ------------------------------------------------
 
 def _wait_case(income: int = 5000, private: bool = True) -> dict:
@@ -160,10 +201,22 @@ def _cash_if(months: int, *dues: np.ndarray) -> np.ndarray:
     return np.cumsum(out)
 
 
-def _due(months: int, grace: int, count: int, monthly: float) -> np.ndarray:
+def _due(months: int, grace: int, count: int, monthly: float, step: float = 0.0) -> np.ndarray:
     due = np.zeros(months)
+    due[:grace] = step
     due[grace:grace + count] = monthly
     return due
+
+
+def _stepped(principal: float, r: float, g: int, n: int, share: float) -> tuple[float, float]:
+    """(installment, step) of an ask of ``g`` months paying ``share`` of the installment, then ``n``
+    installments, worked from the equation the payments must meet: what is owed after the grace,
+    P·(1 + r)^g − step·Σ(1 + r)^k, is the present value of the n installments."""
+    growth = (1 + r) ** g
+    stepped = sum((1 + r) ** k for k in range(g))
+    annuity = n if r == 0 else (1 - (1 + r) ** -n) / r
+    m = principal * growth / (annuity + share * stepped)
+    return m, share * m
 
 
 def test_a_friend_paid_on_time_is_asked_to_wait_before_a_reporting_loan_falls_behind():
@@ -175,23 +228,26 @@ def test_a_friend_paid_on_time_is_asked_to_wait_before_a_reporting_loan_falls_be
     assert overdue.installment_ask is not None and not overdue.installment_ask.to_wait
     assert weilidai.installment_ask is None  # a licensed lender paid on time is never asked
     # The friend's loan: no interest, so the wait repays the ¥6,000 in equal payments.
-    assert ask.principal == 6000 and ask.monthly * ask.months == pytest.approx(6000, abs=0.01 * ask.months)
+    assert ask.principal == 6000 and ask.step * ask.grace + ask.monthly * ask.months == pytest.approx(6000, abs=0.01 * ask.months)
     assert friend.penalty_waiver == 0  # nothing to waive on a loan paid on time
     # By hand: the asks and 微粒贷's contract fit every month (nothing carried but what is saved).
     months = 65  # the longest ask (60, a card's) plus the longest grace, as the asks are checked
     a = overdue.installment_ask
-    cash = _cash_if(months, _due(months, a.grace, a.months, a.monthly), _due(months, ask.grace, ask.months, ask.monthly))
+    cash = _cash_if(months, _due(months, a.grace, a.months, a.monthly, a.step),
+                    _due(months, ask.grace, ask.months, ask.monthly, ask.step))
     assert cash.min() >= -0.01
     # The smallest favour: no wait ending sooner than this one fits with any ask of the overdue
-    # loan (every term from 12 to 36 months, every grace), worked by brute force.
+    # loan (every term from 12 to 36 months, every grace, paid nothing, a quarter or half of the
+    # installment meanwhile), worked by brute force.
     delay = ask.grace + ask.months - 12
-    overdue_asks = [(g, n, npf.pmt(0.02, n, -a.principal * 1.02 ** g)) for g in (0, 1, 2, 3, 5) for n in (12, 18, 24, 30, 36)]
-    for g in (0, 1, 2, 3, 5):
-        for n in (12, 18, 24, 30, 36):
-            if (g == 0 and n == 12) or g + n - 12 >= delay:
-                continue
-            assert all(_cash_if(months, _due(months, ga, na, ma), _due(months, g, n, 6000 / n)).min() < -0.01
-                       for ga, na, ma in overdue_asks), f"a wait of {g} + {n} months fits and is smaller"
+    shapes = [(g, n, share) for g in (0, 1, 2, 3, 5) for n in (12, 18, 24, 30, 36) for share in ((0, 0.25, 0.5) if g else (0,))]
+    overdue_asks = [(g, n, *_stepped(a.principal, 0.02, g, n, share)) for g, n, share in shapes]
+    for g, n, share in shapes:
+        if (g == 0 and n == 12) or g + n - 12 >= delay:
+            continue
+        wait = _due(months, g, n, *_stepped(6000, 0.0, g, n, share))
+        assert all(_cash_if(months, _due(months, ga, na, ma, sa), wait).min() < -0.01
+                   for ga, na, ma, sa in overdue_asks), f"a wait of {g} + {n} months fits and is smaller"
     # The negotiated plan keeps 微粒贷 current every month and pays every agreement in full.
     plan = targets.negotiated.ledger
     assert not plan.behind[1].any()
