@@ -159,9 +159,9 @@ def _print_plan(result: PlanResult, summary: PlanSummary, show_months: int, reco
     if terms.carry_out > 0.005:
         print(f"Keeps {yuan(terms.carry_out)} at the end for the agreed installments due after {terms.months[-1]}: "
               "the money then falls short of them, and an installment paid short breaks an agreement.")
-    to_court = court_warning(summary.triggers, result.strategy)
-    if to_court:
-        print(to_court)
+    for line in (court_warning(summary.triggers, result.strategy), garnishment_note(summary.triggers)):
+        if line:
+            print(line)
     agreed = {name for name, row in zip(terms.names, terms.agreed) if row.any()}
     for loan, (cured, until) in credit_records(result, record_years).items():
         if cured is None:
@@ -203,6 +203,17 @@ def court_warning(triggers: dict[str, dict[str, str | None]], strategy: str) -> 
             f"{'are' if len(hit) > 1 else 'is'} sued or reach{'' if len(hit) > 1 else 'es'} enforcement: the money "
             f"cannot carry what the lenders demand. Negotiate before following it: `debtplan targets` says what to "
             f"ask each lender and whom to call first; `--strategy negotiated` shows the plan if they agree.")
+
+
+def garnishment_note(triggers: dict[str, dict[str, str | None]]) -> str | None:
+    """One line when a loan is, or under the plan gets, in enforcement: the court can then take
+    wages and savings itself, whatever split of the money the plan makes (lawyer's review)."""
+    hit = [loan for loan, stages in triggers.items() if stages.get("enforcement") is not None]
+    if not hit:
+        return None
+    return (f"In enforcement ({', '.join(hit)}) the court can freeze savings and have wages withheld (冻结存款, "
+            f"扣划工资) before this plan's split of the money: tell the enforcement judge about the plan and report "
+            f"income and assets truthfully.")
 
 
 def triggers_text(triggers: dict[str, dict[str, str | None]], likely: dict[str, int] | None = None) -> str:

@@ -276,3 +276,18 @@ def test_the_credit_record_of_a_loan_under_an_agreement_says_how_it_may_be_repor
     lines = {line.split(":")[0]: line for line in out.splitlines() if line.startswith("Credit record for")}
     assert "confirm in writing how it will report" in lines["Credit record for 协议贷"]
     assert "confirm in writing" not in lines["Credit record for 逾期贷"]
+
+
+def test_a_loan_in_enforcement_warns_that_the_court_can_take_wages_before_the_plan(tmp_path):
+    loan = {"principal": 8000, "apr": 0.18, "installments": 12, "days_overdue": 300, "credit_reported": True,
+            "accelerated": True, "lawsuit": True}
+    # ¥8,000 a month after essentials: both are paid within three months, before a suit reaches enforcement.
+    data = {"start": "2027-01", "horizon_months": 24, "income": 12000, "essentials": 4000,
+            "loans": [{"name": "执行贷", **loan, "enforcement": True}, {"name": "起诉贷", **loan}]}
+    code, out, err = run_main("solve", _write(tmp_path / "enforced.toml", data))
+    assert code == 0, err
+    line = next(line for line in out.splitlines() if line.startswith("In enforcement"))
+    assert "执行贷" in line and "起诉贷" not in line and "扣划工资" in line
+    data["loans"][0]["enforcement"] = False
+    code, out, err = run_main("solve", _write(tmp_path / "sued.toml", data))
+    assert code == 0 and "In enforcement" not in out  # no loan in enforcement, and none reaches it
