@@ -312,10 +312,9 @@ def plan_view(scenario: Scenario, lang: str, loans_box) -> None:
     st.markdown(f"##### {t('overdue_chart', lang)}")
     st.plotly_chart(charts.overdue_figure(ledger, lang), width="stretch", config=config, theme=None)
     years = scenario.legal.credit_record_years
-    agreed = {name for name, row in zip(ledger.terms.names, ledger.terms.agreed) if row.any()}
     for loan, (repaid, until) in credit_records(result, years).items():
         st.caption(t("record_until", lang, loan=loan, repaid=month_name(repaid, lang), until=month_name(until, lang), years=years)
-                   + (t("record_agreed", lang) if loan in agreed else "")
+                   + (t("record_agreed", lang) if loan in ledger.terms.under_agreement else "")
                    if repaid else t("record_open", lang, loan=loan, years=years))
     st.subheader(t("month_table", lang))
     terms = ledger.terms

@@ -162,7 +162,6 @@ def _print_plan(result: PlanResult, summary: PlanSummary, show_months: int, reco
     for line in (court_warning(summary.triggers, result.strategy), garnishment_note(summary.triggers)):
         if line:
             print(line)
-    agreed = {name for name, row in zip(terms.names, terms.agreed) if row.any()}
     for loan, (cured, until) in credit_records(result, record_years).items():
         if cured is None:
             print(f"Credit record for {loan}: still in default at the end of this plan; kept {record_years} years "
@@ -170,7 +169,7 @@ def _print_plan(result: PlanResult, summary: PlanSummary, show_months: int, reco
         else:
             print(f"Credit record for {loan}: default ends {cured}, record kept until about {until} "
                   f"({record_years} years from the end of the default, 征信业管理条例 Art. 16)"
-                  + (f"; {AGREED_RECORD_NOTE}" if loan in agreed else "."))
+                  + (f"; {AGREED_RECORD_NOTE}" if loan in terms.under_agreement else "."))
     frame = pd.DataFrame(ledger.payments.T, columns=list(terms.names), index=list(terms.months))
     frame["saved"] = ledger.cash[1:]
     last = max(summary.months_to_debt_free or terms.horizon, 1)

@@ -576,7 +576,7 @@ def plan_page(targets: Targets, lang: Lang = "zh", today: dt.date | None = None)
             else:
                 # ``cleared`` is the month the default ends (arrears cured under an agreement, or
                 # repaid), not the month the debt is paid off: an agreed plan may run years longer.
-                agreed = targets.negotiated.ledger.terms.agreed[targets.negotiated.ledger.terms.names.index(name)].any()
+                agreed = name in targets.negotiated.ledger.terms.under_agreement
                 items.append(f"{name}：按本计划逾期于{cleared}结束，不良记录约保留至{until}"
                              f"（自逾期结束起{years}年，《征信业管理条例》第十六条；以贷款方实际报送为准）。"
                              + (AGREED_RECORD_NOTE_ZH if agreed else "") if zh else
@@ -609,24 +609,21 @@ def month_note(targets: Targets, t: LoanTarget, k: int, lang: Lang, paid: float 
     ask = t.installment_ask
     if ask is not None:
         n = k - ask.grace + 1
-        if n < 1 and ask.step:
-            extra = paid - ask.step if paid is not None else 0.0
-            if zh:
-                return f"阶梯还款第{k + 1}/{ask.grace}期（如对方同意）" + (f"（另提前还{yuan(extra)}）" if extra >= PAID_AHEAD_FROM else "")
-            return f"step-up payment {k + 1} of {ask.grace} (if agreed)" + (
-                f" plus {yuan(extra)} paid ahead" if extra >= PAID_AHEAD_FROM else "")
-        if n < 1:
+        if n < 1 and not ask.step:
             if paid:
                 return "暂缓还款期（如对方同意），提前还款" if zh else "grace period (if agreed), paid ahead"
             return "暂缓还款期（如对方同意）" if zh else "grace period (if agreed)"
         if n > ask.months:
             return "协商分期已还完" if zh else "installments complete"
-        # A fen or two above the installment is rounding to the fen, not paying ahead.
-        extra = paid - ask.monthly if paid is not None else 0.0
-        ahead = extra >= PAID_AHEAD_FROM
-        if zh:
-            return f"协商分期第{n}/{ask.months}期" + (f"（另提前还{yuan(extra)}）" if ahead else "")
-        return f"installment {n} of {ask.months} (as asked)" + (f" plus {yuan(extra)} paid ahead" if ahead else "")
+        stepped = n < 1  # a step-up payment of the grace
+        # A fen or two above what is asked is rounding to the fen, not paying ahead.
+        extra = paid - (ask.step if stepped else ask.monthly) if paid is not None else 0.0
+        more = ((f"（另提前还{yuan(extra)}）" if zh else f" plus {yuan(extra)} paid ahead")
+                if extra >= PAID_AHEAD_FROM else "")
+        if stepped:
+            return (f"阶梯还款第{k + 1}/{ask.grace}期（如对方同意）" if zh else
+                    f"step-up payment {k + 1} of {ask.grace} (if agreed)") + more
+        return (f"协商分期第{n}/{ask.months}期" if zh else f"installment {n} of {ask.months} (as asked)") + more
     if t.take_offer:
         return f"一次性结清：{t.offer_by}前共{yuan(t.offer_amount)}" if zh else f"settlement: {yuan(t.offer_amount)} by {t.offer_by}"
     return "按原合同" if zh else "contract installment"

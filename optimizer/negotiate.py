@@ -240,9 +240,14 @@ def _annuity(principal: float, yearly_rate: float, months: int) -> float:
     lender states installments in fen, and a plan paying the exact annuity would round it down a
     fen whenever a month's money is all spent (the negotiated CSV paid 360借条 ¥964.21 against an
     ask of ¥964.22, and the replayed agreement broke). The last installment is then a little less."""
-    r = yearly_rate / 12
-    exact = principal / months if r == 0 else principal * r / (1 - (1 + r) ** -months)
+    exact = principal * _annuity_rate(yearly_rate, months)
     return math.ceil(exact * 100 - 1e-6) / 100
+
+
+def _annuity_rate(yearly_rate: float, months: int) -> float:
+    """The installment that repays ¥1 in ``months`` monthly installments."""
+    r = yearly_rate / 12
+    return 1.0 / months if r == 0 else r / (1 - (1 + r) ** -months)
 
 
 def _committed(scenario: Scenario, terms: PlanTerms, settled: dict[int, tuple[float, int]], asked=(),
@@ -342,19 +347,17 @@ def _ask_options(scenario: Scenario, loan: Loan, to_wait: bool) -> list[Installm
     grid = [n for n in TERM_GRID if n <= longest] or [longest]
     # Restoring installments means at least the contract's own pace, never a faster one.
     lengths = [n for n in grid if n >= loan.remaining_installments] or [grid[-1]]
-    in_court = loan.lawsuit or loan.enforcement
     out = []
     for g in GRACE_MONTHS:
         for share in STEP_SHARES if g else (0.0,):
-            if g and share == 0.0 and in_court:
+            if g and share == 0.0 and loan.sued:
                 continue
             for n in lengths:
                 if to_wait and g == 0 and n <= loan.remaining_installments:
                     continue
                 step = _step(principal, rate, g, n, share)
                 ask = InstallmentAsk(n, 0.0, principal, rate, 0.0, g, to_wait, step)
-                monthly = _annuity(ask.at_first_installment, rate, n)
-                ask = ask._replace(monthly=monthly)
+                ask = ask._replace(monthly=_annuity(ask.at_first_installment, rate, n))
                 out.append(ask._replace(total_interest=ask.total_paid - principal))
     return out
 
@@ -377,7 +380,7 @@ def _step(principal: float, yearly_rate: float, grace: int, months: int, share: 
     r = yearly_rate / 12
     grown = float(_grown(principal, r, grace, 0.0))
     stepped = -float(_grown(0.0, r, grace, 1.0))  # what ¥1 a month for the grace is worth at its end
-    k = 1.0 / months if r == 0 else r / (1 - (1 + r) ** -months)
+    k = _annuity_rate(yearly_rate, months)
     return round(share * k * grown / (1 + k * share * stepped), 2)
 
 

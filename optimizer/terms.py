@@ -160,6 +160,11 @@ class PlanTerms(NamedTuple):
         return len(self.months)
 
     @property
+    def under_agreement(self) -> frozenset[str]:
+        """Loans with an installment agreement (reached already, or asked for in a negotiated plan)."""
+        return frozenset(name for name, row in zip(self.names, self.agreed) if row.any())
+
+    @property
     def opening_overdue(self) -> np.ndarray:
         return np.maximum(0.0, self.opening - self.schedule[:, 0] * ~self.stage0[:, ACCELERATED])
 
