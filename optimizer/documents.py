@@ -90,11 +90,22 @@ def _last_month(targets: Targets, t: LoanTarget) -> str:
 
 
 def _grace_zh(ask) -> str:
-    """The months before the first full installment, in a letter's words."""
+    """The months before the first full installment, in a Chinese letter's words."""
     if ask.step:
         return f"（此前{ask.grace}个月每月先还{yuan(ask.step)}，期间照常计息，这{ask.grace}个月结束时待还{yuan(ask.at_first_installment)}）"
     if ask.grace:
         return f"（此前{ask.grace}个月暂缓还款，期间照常计息，延期结束时待还{yuan(ask.at_first_installment)}）"
+    return ""
+
+
+def _grace_en(ask) -> str:
+    """The months before the first full installment, in an English letter's words."""
+    if ask.step:
+        return (f" (after {ask.grace} months at {yuan(ask.step)} a month, with their interest: "
+                f"{yuan(ask.at_first_installment)} when the full installments start)")
+    if ask.grace:
+        return (f" (after {ask.grace} months' grace, with its interest: {yuan(ask.at_first_installment)} when the "
+                f"installments start)")
     return ""
 
 
@@ -269,10 +280,7 @@ def negotiation_letter(targets: Targets, t: LoanTarget, lang: Lang = "zh") -> Do
                  f"Installments: {'instead of the whole balance you demand, ' if loan.accelerated else ''}please agree that I repay ")
                 + f"{yuan(ask.principal)} ({what}) at {pct(ask.yearly_rate)} a year: "
                 f"I can pay {yuan(ask.monthly)} a month for {ask.months} months, starting {start}"
-                + (f" (after {ask.grace} months at {yuan(ask.step)} a month, with their interest: "
-                   f"{yuan(ask.at_first_installment)} when the full installments start)" if ask.step else
-                   f" (after {ask.grace} months' grace, with its interest: {yuan(ask.at_first_installment)} when the installments "
-                   f"start)" if ask.grace else "")
+                + _grace_en(ask)
                 + f", the last in {_last_month(targets, t)}, on day ____ of each month.")
     if t.take_offer:
         if zh:
