@@ -89,17 +89,14 @@ def _last_month(targets: Targets, t: LoanTarget) -> str:
     return month_label(targets.scenario.start, ask.grace + ask.months - 1)
 
 
-def _grace_zh(ask) -> str:
-    """The months before the first full installment, in a Chinese letter's words."""
-    if ask.step:
-        return f"（此前{ask.grace}个月每月先还{yuan(ask.step)}，期间照常计息，这{ask.grace}个月结束时待还{yuan(ask.at_first_installment)}）"
-    if ask.grace:
-        return f"（此前{ask.grace}个月暂缓还款，期间照常计息，延期结束时待还{yuan(ask.at_first_installment)}）"
-    return ""
-
-
-def _grace_en(ask) -> str:
-    """The months before the first full installment, in an English letter's words."""
+def _grace(ask, lang: Lang) -> str:
+    """The months before the first full installment, in a letter's words."""
+    if lang == "zh":
+        if ask.step:
+            return f"（此前{ask.grace}个月每月先还{yuan(ask.step)}，期间照常计息，这{ask.grace}个月结束时待还{yuan(ask.at_first_installment)}）"
+        if ask.grace:
+            return f"（此前{ask.grace}个月暂缓还款，期间照常计息，延期结束时待还{yuan(ask.at_first_installment)}）"
+        return ""
     if ask.step:
         return (f" (after {ask.grace} months at {yuan(ask.step)} a month, with their interest: "
                 f"{yuan(ask.at_first_installment)} when the full installments start)")
@@ -260,13 +257,13 @@ def negotiation_letter(targets: Targets, t: LoanTarget, lang: Lang = "zh") -> Do
                 f"个性化分期还款：本人仍有还款意愿，但欠款金额已超出本人目前的还款能力。根据《商业银行信用卡业务监督管理办法》"
                 f"第七十条，请贵司{'不再要求一次性还清全部欠款，' if loan.accelerated else ''}与本人协商达成个性化分期还款协议："
                 f"待还金额{yuan(ask.principal)}（欠款本金加利息和费用），年化利率{pct(ask.yearly_rate)}，"
-                f"从{start}开始" + _grace_zh(ask)
+                f"从{start}开始" + _grace(ask, lang)
                 + f"，每月还{yuan(ask.monthly)}，共{ask.months}期，至{_last_month(targets, t)}还清；每月还款日为____日。")
         elif zh:
             asks.append(
                 f"分期还款：请贵司{'不再要求一次性全额还款，' if loan.accelerated else ''}同意本笔借款按以下方案分期偿还："
                 f"待还金额{yuan(ask.principal)}（剩余本金加上限内的利息和费用，免除罚息），年化利率{pct(ask.yearly_rate)}，"
-                f"从{start}开始" + _grace_zh(ask)
+                f"从{start}开始" + _grace(ask, lang)
                 + f"，每月还{yuan(ask.monthly)}，共{ask.months}期，至{_last_month(targets, t)}还清；每月还款日为____日。")
         else:
             what = ("the principal plus interest and fees" if card else
@@ -280,7 +277,7 @@ def negotiation_letter(targets: Targets, t: LoanTarget, lang: Lang = "zh") -> Do
                  f"Installments: {'instead of the whole balance you demand, ' if loan.accelerated else ''}please agree that I repay ")
                 + f"{yuan(ask.principal)} ({what}) at {pct(ask.yearly_rate)} a year: "
                 f"I can pay {yuan(ask.monthly)} a month for {ask.months} months, starting {start}"
-                + _grace_en(ask)
+                + _grace(ask, lang)
                 + f", the last in {_last_month(targets, t)}, on day ____ of each month.")
     if t.take_offer:
         if zh:
