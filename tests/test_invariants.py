@@ -6,7 +6,7 @@ import numpy as np
 import pytest
 
 from optimizer import ALL_STRATEGIES, compare, load_scenario
-from optimizer.export import to_fen
+from optimizer.export import _fen_split, to_fen
 from optimizer.planner import NEGOTIATED
 
 from .conftest import SHIPPED
@@ -87,3 +87,15 @@ def test_fen_rounding_never_overspends_and_keeps_clearing(comparisons, stem, str
     assert (fen.behind == exact.behind).all(), [
         (fen.terms.names[i], fen.terms.months[t - 1]) for i, t in zip(*np.nonzero(fen.behind != exact.behind))][:5]
     assert (fen.balance[exact.balance == 0.0] == 0.0).all()
+
+
+def test_the_fen_a_month_lacks_come_out_of_a_payment_ahead_not_out_of_a_loan_being_cleared():
+    # The counsellor's negotiated plan in 2029-07, by hand: two loans cleared at what they owe
+    # (¥537.1354 → 53,714 fen and ¥540.6069 → 54,061 fen, half-up), an installment of ¥711.56 and
+    # a card paid ¥1,775.1804, ¥1,328.07 ahead of its ¥447.11 installment (floor: 177,518 fen).
+    # Together 356,449 fen; the month has one fen less. Only the card's payment ahead can give it.
+    targets = np.array([537.1354, 540.6069, 711.56, 1775.1804])
+    clearing = np.array([True, True, False, False])
+    agreed = np.array([False, False, True, True])
+    fen = _fen_split(targets, clearing, 356_448, agreed, None, agreed.copy(), np.array([0, 0, 711.56, 447.11]))
+    assert fen.tolist() == [53_714, 54_061, 71_156, 177_517]
