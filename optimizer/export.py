@@ -139,16 +139,12 @@ def to_fen(ledger: Ledger) -> Ledger:
         # installment then paid a fen short is a month behind.
         free = max(min(free, money - math.ceil(keep[t] * 100 - 1e-6)), 0)
 
-        def split(cap: int) -> np.ndarray:
-            keep = agreed | current
-            # An installment that settles the loan is paid to the fen like any clearing payment.
-            settles = keep & (target >= view.owed - 0.005)
-            # Only a lender's agreement keeps its fen when the month cannot round everything up:
-            # a judgment's floor is this plan's own rule, and a fen under it is nothing a lender sees.
-            return _fen_split(np.where(settles, view.owed, target), clearing | settles, cap, keep & ~settles,
-                              np.floor(view.owed * 100 + 0.5).astype(np.int64), agreed & agreement,
-                              np.where(agreed, view.agreed, view.due), lean)
-
+        # Loans paid at least their installment or due amount (named apart from ``keep``, the
+        # cash kept for later months). An installment that settles the loan is paid to the fen
+        # like any clearing payment.
+        held = agreed | current
+        settles = held & (target >= view.owed - 0.005)
+        owed_fen = np.floor(view.owed * 100 + 0.5).astype(np.int64)
         # Spare fen go first to the loans the exact plan clears soonest, then to those the
         # whole-fen plan owes most above the exact plan's balance: rounding drift is paid back
         # before the month that clears the loan, where the exact plan may spend every fen it has
@@ -157,8 +153,15 @@ def to_fen(ledger: Ledger) -> Ledger:
         drift = np.clip((view.owed - exact_owed[:, t]) * 100, -5.0, 5.0)
         # (A loan the exact plan does not pay this month gets no fen.)
         lean = np.where(exact[:, t] > 0, drift - 20.0 * np.maximum(cleared_at - t, 0), -1e9)
+
+        def split(cap: int) -> np.ndarray:
+            # Only a lender's agreement keeps its fen when the month cannot round everything up:
+            # a judgment's floor is this plan's own rule, and a fen under it is nothing a lender sees.
+            return _fen_split(np.where(settles, view.owed, target), clearing | settles, cap, held & ~settles,
+                              owed_fen, agreed & agreement, np.where(agreed, view.agreed, view.due), lean)
+
         fen = split(free)
-        if (clearing & (fen < np.floor(view.owed * 100 + 0.5))).any() and free < money and not reserve_fen_used[0]:
+        if (clearing & (fen < owed_fen)).any() and free < money and not reserve_fen_used[0]:
             fen = split(free + 1)  # the fen that clears a loan to 0.00
             reserve_fen_used[0] = True
         return fen / 100
