@@ -39,7 +39,7 @@ from bench.synthetic import synthetic, synthetic_data
 from optimizer import plan_terms
 from optimizer.heuristics import POLICIES
 from optimizer.ledger import replay
-from optimizer.model import build_arrays, to_highs
+from optimizer.model import build_arrays, to_highs, with_regime
 from optimizer.solve import Replanner, new_highs, optimal_plan
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -66,10 +66,20 @@ def median_time(fn, reps: int) -> float:
     return statistics.median(times)
 
 
+def raw_model(scenario):
+    """The model raw HiGHS solves: ours, with Art. 561's regime every plan's branch and bound
+    starts from where the rules of thumb allow it (every month's payment clears the charges; see
+    optimizer.model.with_regime). Without it the MPS would hold a binary per loan and month that
+    our solve never branches on, a harder problem than the one timed against it."""
+    terms = plan_terms(scenario)
+    arrays = build_arrays(terms)
+    return to_highs(with_regime(arrays, np.ones((terms.n_loans, terms.horizon), dtype=bool), search_unwatched=True))
+
+
 def raw_highs_time(scenario, reps: int) -> float:
     """Write the model to MPS with HiGHS, then time highspy alone solving the file."""
     h = new_highs()
-    h.passModel(to_highs(build_arrays(plan_terms(scenario))))
+    h.passModel(raw_model(scenario))
     with tempfile.TemporaryDirectory() as folder:
         path = os.path.join(folder, "model.mps")
         h.writeModel(path)
@@ -121,7 +131,7 @@ def escalation_row(name: str, scenario) -> dict:
                          replanner=warm, check_extra=False)
     warm_s = time.perf_counter() - start
     h = new_highs()
-    h.passModel(to_highs(build_arrays(plan_terms(scenario))))
+    h.passModel(raw_model(scenario))
     with tempfile.TemporaryDirectory() as folder:
         path = os.path.join(folder, "model.mps")
         h.writeModel(path)

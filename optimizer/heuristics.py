@@ -12,8 +12,8 @@ money left on the balances in the same order:
 * pro-rata: the month's money split in proportion to what each loan owes (balance matching);
 * minimum: pay what is due (in proportion when short) and keep the rest as savings.
 
-Every rule pays the installments of an agreement already reached first (people keep what they
-signed), and none spends the money later months' essentials need (``MonthView.available`` is net
+Every rule pays the installments of an agreement already reached first, and a settlement's lump
+sum before its month (people keep what they signed), and none spends the money later months' essentials need (``MonthView.available`` is net
 of that reserve), so the comparison with the optimizer is fair. The ledger applies the same
 escalation to every plan.
 """
@@ -32,10 +32,16 @@ STRATEGIES = ("avalanche", "snowball", "priority", "pro-rata", "minimum")
 
 
 def _agreed_first(view: MonthView) -> tuple[np.ndarray, float]:
-    """Agreement installments paid first (in proportion if even they do not fit)."""
+    """Agreement installments paid first (in proportion if even they do not fit), then what a
+    settlement still needs before its month (a lump sum is saved toward before anything else:
+    paid late, the settlement lapses and the waived part is owed again)."""
     money = max(0.0, view.available)
     pay = _proportional(view.agreed, money)
-    return pay, money - pay.sum()
+    money -= pay.sum()
+    if view.settling is not None and view.settling.any():
+        toward = _proportional(np.maximum(view.settling - pay, 0.0), money)
+        pay, money = pay + toward, money - toward.sum()
+    return pay, money
 
 
 def _in_order(view: MonthView, order: np.ndarray) -> np.ndarray:

@@ -1,7 +1,8 @@
 """The one month-by-month replay of any payment plan; every figure a user sees comes from here.
 
 :func:`replay` runs a plan through the rules of :mod:`optimizer.terms`: accrue contract interest
-on the whole balance and the penalty markup on the overdue part, take the month's payment
+and the penalty markup on the overdue part (of the principal alone under simple interest, the
+cap basis; of the whole balance, unpaid charges included, on the lender's claim), take the month's payment
 (applied to fees, then penalty interest, then interest, then principal: Civil Code Art. 561),
 carry unspent money to the next month, and move each loan along its escalation path
 (:mod:`optimizer.terms`: a month ending overdue is a month behind; enough of them in a row and
@@ -47,6 +48,9 @@ class MonthView(NamedTuple):
     # enforcement, now or since an earlier month of the plan (PlanTerms.enforcement_floor), each
     # at most what is owed
     agreed: np.ndarray
+    # (n,) what is still owed on a loan settled by a lump sum whose month has not passed (0 for the
+    # others): paid in full by that month or the settlement lapses (PlanTerms.settle_by)
+    settling: np.ndarray | None = None
 
 
 Policy = Callable[[MonthView], np.ndarray]
@@ -70,8 +74,13 @@ class Ledger(NamedTuple):
     schedule: np.ndarray  # (n, T+1) the balance the lender expects, acceleration applied
     # (n, T+1) bool: the month's installment was not paid in full (and the loan not paid off), even
     # where the balance is on or ahead of its schedule: paying ahead does not excuse a later
-    # installment (column 0: False)
+    # installment; under simple interest, also a month that leaves interest or fees unpaid: they
+    # are overdue however far ahead the principal is (column 0: False)
     missed: np.ndarray | None = None
+    principal: np.ndarray | None = None  # (n, T+1) the principal part of the balance
+    # (n, T+1) the principal above the schedule in force: what penalty interest accrues on under
+    # simple interest
+    overdue_principal: np.ndarray | None = None
 
     # ---- figures every view uses -------------------------------------------------------------
 
@@ -106,7 +115,8 @@ class Ledger(NamedTuple):
         """Debt left at the horizon, charged as if it stayed as it is for ``after_horizon`` months."""
         t = self.terms
         b, o = self.balance[:, -1], self.overdue[:, -1]
-        monthly = t.w_interest * (t.r * b + (t.rp - t.r) * o) + self.risk[:, -1] * o
+        base, over = self.accrual_base(-1)
+        monthly = t.w_interest * (t.r * base + (t.rp - t.r) * over) + self.risk[:, -1] * o
         return float(t.after_horizon * monthly.sum() + t.w_unpaid * b.sum())
 
     @property
@@ -126,6 +136,16 @@ class Ledger(NamedTuple):
     def missed_months_cost(self) -> float:
         """Months behind, each weighted by the loan's installment (``missed_installment``)."""
         return float((self.behind[:, 1:] * self.terms.missed_cost[:, None]).sum())
+
+    def accrual_base(self, t: int) -> tuple[np.ndarray, np.ndarray]:
+        """(n,) what bears interest and what bears the penalty markup after month ``t`` (index into
+        the balance columns): the principal and its overdue part under simple interest, the
+        balance and its overdue part otherwise."""
+        simple = self.terms.simple_interest
+        if self.principal is None or not simple.any():
+            return self.balance[:, t], self.overdue[:, t]
+        return (np.where(simple, self.principal[:, t], self.balance[:, t]),
+                np.where(simple, self.overdue_principal[:, t], self.overdue[:, t]))
 
     @property
     def escalation_cost(self) -> float:
@@ -186,17 +206,23 @@ def replay(terms: PlanTerms, plan: np.ndarray | Policy) -> Ledger:
     cash = np.zeros(T + 1)
     stages = np.zeros((n, 4, T + 1), dtype=bool)
     missed = np.zeros((n, T + 1), dtype=bool)
+    principal = np.zeros((n, T + 1))
+    overdue_principal = np.zeros((n, T + 1))
+    simple = terms.simple_interest
     schedule = terms.schedule.copy()
     parts = terms.opening_parts.copy()
     paid_parts = np.zeros((n, 4))
     problems: list[str] = []
     reserve = terms.reserve
     floor = terms.enforcement_floor  # judgments first (computed once, not monthly)
+    settle_by = np.zeros(n, dtype=int) if terms.settle_by is None else terms.settle_by
 
     stages[:, :, 0] = terms.stage0
     schedule[:, 0] *= ~terms.stage0[:, ACCELERATED]
     balance[:, 0] = terms.opening
     overdue[:, 0] = terms.opening_overdue
+    principal[:, 0] = parts[:, 3]
+    overdue_principal[:, 0] = terms.opening_overdue_principal
     cash[0] = terms.cash0
     run = np.zeros(n)  # months behind in the current run
     initial = terms.days0 > 0  # the current run began before the plan
@@ -207,8 +233,10 @@ def replay(terms: PlanTerms, plan: np.ndarray | Policy) -> Ledger:
             fees[:, t] = ((now & ~stages[:, :, t - 1]) * terms.stage_fee).sum(axis=1)
         fees[:, t] += terms.late_fee * ((overdue[:, t] > 0) | missed[:, t])  # a card behind last month: its late fee
         schedule[:, t + 1] *= ~now[:, ACCELERATED]
-        interest[:, t] = terms.r * balance[:, t]
-        penalty[:, t] = (terms.rp - terms.r) * overdue[:, t]
+        # Simple interest: on the principal, and the markup on its overdue part (Art. 561 below
+        # keeps charges out of the principal until they are paid).
+        interest[:, t] = terms.r * np.where(simple, principal[:, t], balance[:, t])
+        penalty[:, t] = (terms.rp - terms.r) * np.where(simple, overdue_principal[:, t], overdue[:, t])
         parts[:, 0] += fees[:, t]
         parts[:, 2] += interest[:, t]
         parts[:, 1] += penalty[:, t]
@@ -216,7 +244,8 @@ def replay(terms: PlanTerms, plan: np.ndarray | Policy) -> Ledger:
         available = cash[t] + terms.net[t]
         installment, due = demanded(schedule, terms.r, owed, t)
         must = np.maximum(terms.agreed[:, t], floor[:, t] * now[:, ENFORCEMENT])
-        view = MonthView(t, owed, due, available - reserve[t], now.copy(), np.minimum(must, owed))
+        settling = owed * (t < settle_by)
+        view = MonthView(t, owed, due, available - reserve[t], now.copy(), np.minimum(must, owed), settling)
         pay = np.asarray(decide(view), dtype=float)
         if (pay < -BUDGET_TOLERANCE).any():
             problems.append(f"{terms.months[t]}: negative payment")
@@ -237,7 +266,11 @@ def replay(terms: PlanTerms, plan: np.ndarray | Policy) -> Ledger:
         balance[:, t + 1] = left
         behind_by = left - schedule[:, t + 1]
         overdue[:, t + 1] = np.where(behind_by >= SETTLED_BELOW, behind_by, 0.0)
-        missed[:, t + 1] = (pay < installment - MISSED_BELOW) & ~settled
+        principal[:, t + 1] = parts[:, 3]
+        over = parts[:, 3] - schedule[:, t + 1]
+        overdue_principal[:, t + 1] = np.where(over >= SETTLED_BELOW, over, 0.0)
+        unpaid_charges = simple & (parts[:, :3].sum(axis=1) >= SETTLED_BELOW)
+        missed[:, t + 1] = ((pay < installment - MISSED_BELOW) | unpaid_charges) & ~settled
         late = (behind_by >= SETTLED_BELOW) | missed[:, t + 1]
         payments[:, t] = pay
         cash[t + 1] = available - pay.sum()
@@ -254,4 +287,4 @@ def replay(terms: PlanTerms, plan: np.ndarray | Policy) -> Ledger:
         reached[:, ACCELERATED] |= reached[:, SUED] & ~now[:, SUED]  # a new suit demands everything
         stages[:, :, t + 1] = reached
     return Ledger(terms, payments, balance, overdue, interest, penalty, cash, paid_parts, parts, tuple(problems),
-                  fees, stages, schedule, missed)
+                  fees, stages, schedule, missed, principal, overdue_principal)

@@ -70,6 +70,19 @@ same weights keeps the harm order when money is short: a sued loan left behind c
 weight after the horizon too. With rp ≥ r and non-negative weights, minimising pushes O to
 max(0, B − S), so the model is exact.
 
+Simple interest under the cap (DOMAIN.md §8, Civil Code Art. 561): on the legal cap a loan bears
+the capped rate on its principal only, and the penalty markup on the principal above its schedule;
+unpaid interest and fees bear none. ``principal[i,t]`` and ``overdue_principal[i,t]`` carry them
+(:func:`principal_rows`, :func:`overdue_principal_rows`). Payments go to fees, then interest, then
+principal, so the principal falls only in a month whose payment clears every charge: the binary
+``cleared[i,t]``. A binary per loan and month made the solve 5–15 times slower, so the plans fix it
+month by month (:func:`with_regime`): where the regime says so the month's payment clears the
+charges; elsewhere a month behind pays no more than the charges and a month current clears them.
+Then ``cleared`` is a function of ``behind`` (``charges_first`` and ``charges_regime`` rows) and the model is exact under
+the law for every plan it returns; which months behind repay principal is chosen outside the
+branch and bound (:func:`optimizer.solve.solve_arrays`, :func:`optimizer.solve.improve_regime`),
+so a gap reported is the gap within that choice.
+
 Blocks are numpy arrays, built without a Python loop over cells, the way linopy builds models.
 :func:`to_highs` turns them into a HiGHS model in one call; :func:`to_pulp` turns the same blocks
 into a PuLP ``LpProblem`` (for CBC, for MPS files, for inspection), so there is one formulation.
@@ -180,8 +193,24 @@ class Layout(NamedTuple):
         return self._escalation_start + 9 * self.n * self.T + np.arange(self.n * self.T).reshape(self.n, self.T)
 
     @property
+    def principal(self) -> np.ndarray:
+        """(n, T) columns: the principal owed at the end of month t (simple interest only)."""
+        return self._escalation_start + 10 * self.n * self.T + np.arange(self.n * self.T).reshape(self.n, self.T)
+
+    @property
+    def overdue_principal(self) -> np.ndarray:
+        """(n, T) columns: the principal above the schedule in force (simple interest only)."""
+        return self.principal + self.n * self.T
+
+    @property
+    def cleared(self) -> np.ndarray:
+        """(n, T) columns: month t's payment clears every charge owed, so what is left of it repays
+        principal (binary; simple interest only)."""
+        return self.principal + 2 * self.n * self.T
+
+    @property
     def n_cols(self) -> int:
-        return self._escalation_start + 10 * self.n * self.T
+        return self._escalation_start + 13 * self.n * self.T
 
     def column_names(self) -> list[str]:
         n, T = self.n, self.T
@@ -194,7 +223,8 @@ class Layout(NamedTuple):
         names += [f"stage_{i}_{s}_{t}" for i in range(n) for s in range(4) for t in range(T)]
         names += [f"weighted_{i}_{k}_{t}" for i in range(n) for k in range(3) for t in range(T)]
         names += [f"started_{i}_{t}" for i in range(n) for t in range(T)]
-        names += [f"paid_off_{i}_{t}" for i in range(n) for t in range(T)]
+        names += [f"{g}_{i}_{t}" for g in ("paid_off", "principal", "ovd_principal", "cleared")
+                  for i in range(n) for t in range(T)]
         return names
 
 
@@ -322,18 +352,22 @@ def _unreported(terms: PlanTerms, k_report: np.ndarray, k_accelerate: np.ndarray
 
 def balance_rows(terms: PlanTerms, layout: Layout, esc: Escalation) -> Block:
     """B[t] − (1 + r)·B[t−1] − (rp − r)·O[t−1] − fees reached at the end of t−1 + pay[t] = 0;
-    month 1: = opening accrued."""
+    under simple interest B[t] − B[t−1] − r·P[t−1] − (rp − r)·OP[t−1] − … (the principal and its
+    overdue part bear the charges, :func:`principal_rows`); month 1: = opening + month 1's accrual."""
     n, T = layout.n, layout.T
     i, t = _grid(n, T)
     row = np.arange(n * T)
     later = t > 0
-    grow = 1.0 + terms.r
+    simple = terms.simple_interest[i]
+    compound, on_principal = later & ~simple, later & simple
+    grow = 1.0 + np.where(terms.simple_interest, 0.0, terms.r)
     markup = terms.rp - terms.r
-    rows = [row, row, row[later], row[later]]
-    cols = [layout.balance[i, t], layout.pay[i, t], layout.balance[i, t - 1][later], layout.overdue[i, t - 1][later]]
-    vals = [np.ones(n * T), np.ones(n * T), -grow[i][later], -markup[i][later]]
-    late = terms.late_fee * (terms.opening_overdue > 0)  # a card behind now: its late fee in month 1
-    rhs = np.where(t == 0, (grow * terms.opening + markup * terms.opening_overdue + late)[i], 0.0)
+    rows = [row, row, row[later], row[compound], row[on_principal], row[on_principal]]
+    cols = [layout.balance[i, t], layout.pay[i, t], layout.balance[i, t - 1][later], layout.overdue[i, t - 1][compound],
+            layout.principal[i, t - 1][on_principal], layout.overdue_principal[i, t - 1][on_principal]]
+    vals = [np.ones(n * T), np.ones(n * T), -grow[i][later], -markup[i][compound], -terms.r[i][on_principal],
+            -markup[i][on_principal]]
+    rhs = np.where(t == 0, (terms.opening + terms.first_accrual)[i], 0.0)
     cards = np.nonzero(terms.late_fee > 0)[0]
     for loan in cards:  # a card behind at the end of month t−1 is charged its late fee in month t
         months = np.arange(1, T)
@@ -380,6 +414,191 @@ def overdue_rows(terms: PlanTerms, layout: Layout, esc: Escalation) -> Block:
     )
 
 
+def overdue_principal_rows(terms: PlanTerms, layout: Layout, esc: Escalation) -> Block:
+    """``overdue_principal[借呗,2027-03]``: OP[t] − P[t] − S[t]·accelerated[t−1] ≥ −S[t] (= where
+    S[t] = 0): under simple interest the penalty markup accrues on the principal above the schedule
+    in force, never on unpaid interest (no compounding past the cap, DOMAIN.md §8)."""
+    loans = np.nonzero(terms.simple_interest)[0]
+    T = layout.T
+    i, t = np.repeat(loans, T), np.tile(np.arange(T), len(loans))
+    row = np.arange(len(i))
+    schedule = effective_schedule(terms)[i, t + 1]
+    can = esc.free[i, ACCELERATED] & (t > 0) & (schedule > 0)
+    return Block(
+        "overdue_principal", np.concatenate([row, row, row[can]]),
+        np.concatenate([layout.overdue_principal[i, t], layout.principal[i, t],
+                        layout.stage[i[can], ACCELERATED, t[can] - 1]]),
+        np.concatenate([np.ones(len(i)), -np.ones(len(i)), -schedule[can]]),
+        -schedule, np.where(schedule == 0, 0.0, INF),
+        lambda: [f"overdue_principal[{terms.names[a]},{terms.months[b]}]" for a, b in zip(i, t)],
+    )
+
+
+def overdue_principal_within_rows(terms: PlanTerms, layout: Layout) -> Block:
+    """``overdue_principal_within[借呗,2027-03]``: OP[t] − P[t] ≤ 0. Always true of the ledger; without
+    it an LP in a month the regime keeps from repaying principal could inflate the overdue
+    principal, and with it the balance, to pay a floor above the charges (the counsellor case's
+    friend, 2027-10: ¥125,122 overdue on ¥8,000, and the ledger ¥343 apart)."""
+    loans = np.nonzero(terms.simple_interest)[0]
+    T = layout.T
+    i, t = np.repeat(loans, T), np.tile(np.arange(T), len(loans))
+    row = np.arange(len(i))
+    return Block(
+        "overdue_principal_within", np.concatenate([row, row]),
+        np.concatenate([layout.overdue_principal[i, t], layout.principal[i, t]]),
+        np.concatenate([np.ones(len(i)), -np.ones(len(i))]), np.full(len(i), -INF), np.zeros(len(i)),
+        lambda: [f"overdue_principal_within[{terms.names[a]},{terms.months[b]}]" for a, b in zip(i, t)],
+    )
+
+
+def principal_rows(terms: PlanTerms, layout: Layout, esc: Escalation, extra_money: float = 0.0) -> Block:
+    """Under simple interest the principal P is what bears interest, and payments reach it only
+    once every fee and charge is paid (Civil Code Art. 561), so P[t] = min(P[t−1], B[t]): the
+    lowest balance so far. A minimising solver would rather repay principal first (it stops
+    interest), so the order needs a binary, ``cleared[t]`` (the month's payment clears every charge):
+
+    * ``principal_kept[借呗,2027-03]``: P[t] − P[t−1] + Mp·cleared[t] ≥ 0 (charges left: the
+      principal is untouched; Mp the opening principal);
+    * ``principal_repaid[借呗,2027-03]``: P[t] − B[t] − Mc·cleared[t] ≥ −Mc (charges cleared: what is
+      owed is principal; Mc the most the charges can reach by then);
+    * ``principal_at_most[借呗,2027-03]``: P[t] − P[t−1] ≤ 0 and ``principal_within[借呗,2027-03]``:
+      P[t] − B[t] ≤ 0, so P is exactly the minimum whatever the objective prefers;
+    * ``principal_paid[借呗,2027-03]``: P[t] − P[t−1] + pay[t] ≥ 0 (the principal falls by no more than
+      the payment: always true, and it keeps the LP relaxation from repaying principal unpaid);
+    Month 1 takes the opening principal as a constant. :func:`charges_first_rows` ties ``cleared``
+    to ``behind``."""
+    loans = np.nonzero(terms.simple_interest)[0]
+    T = layout.T
+    i, t = np.repeat(loans, T), np.tile(np.arange(T), len(loans))
+    k = len(i)
+    row = np.arange(k)
+    later = t > 0
+    p0 = terms.opening_principal
+    # A month repays no more principal than the money that can reach it by then (any amount
+    # while the extra-money search sets the money: the bound would make clearing look impossible).
+    money = terms.cash0 + np.cumsum(np.maximum(terms.net + extra_money, 0.0))
+    mp = np.maximum(p0, 1.0)[i] if layout.has_extra else np.minimum(np.maximum(p0, 1.0)[i], money[t] + 1.0)
+    charges0 = terms.opening - p0
+    fees = terms.stage_fee.sum(axis=1)
+    mc = charges0[i] + (t + 1) * (terms.rp[i] * p0[i] + terms.late_fee[i]) + fees[i]
+    mc = np.minimum(mc, esc.big[i, t]) + 1.0
+    P, B, y = layout.principal[i, t], layout.balance[i, t], layout.cleared[i, t]
+    prev = layout.principal[i, np.maximum(t - 1, 0)]
+    offered = np.isin(i, [a for a, _, _ in layout.offers])  # a lump sum taken writes the principal off
+    paid = ~offered
+    watched = esc.watch[i]
+    rows, cols, vals, lower, upper, names = [], [], [], [], [], []
+    base = 0
+    everywhere = np.ones(k, dtype=bool)
+
+    def family(name, entries, lo, hi, which):
+        """One row per cell in ``which``; ``entries``: (columns, values, cells that have the entry)."""
+        nonlocal base
+        local = np.full(k, -1)
+        local[which] = base + np.arange(int(which.sum()))
+        for col, val, has in entries:
+            sel = which & has
+            rows.append(local[sel])
+            cols.append(col[sel])
+            vals.append(np.broadcast_to(np.asarray(val, dtype=float), (k,))[sel])
+        lower.append(np.broadcast_to(np.asarray(lo, dtype=float), (k,))[which])
+        upper.append(np.broadcast_to(np.asarray(hi, dtype=float), (k,))[which])
+        names.extend(f"{name}[{terms.names[a]},{terms.months[b]}]" for a, b in zip(i[which], t[which]))
+        base += int(which.sum())
+
+    opening = np.where(later, 0.0, p0[i])
+    # An offer taken writes the principal off in month 1 with no money (the lump sum is paid
+    # through the settlement's own columns), so there the principal may drop by all of it.
+    take = np.array([layout.take.get(a, -1) for a in i], dtype=int)
+    family("principal_kept", [(P, 1.0, everywhere), (prev, -1.0, later), (y, mp, everywhere),
+                              (take, p0[i], offered & ~later)], opening, INF, everywhere)
+    family("principal_repaid", [(P, 1.0, everywhere), (B, -1.0, everywhere), (y, -mc, everywhere)], -mc, INF,
+           everywhere)
+    family("principal_at_most", [(P, 1.0, everywhere), (prev, -1.0, later)], -INF, opening, everywhere)
+    family("principal_within", [(P, 1.0, everywhere), (B, -1.0, everywhere)], -INF, 0.0, everywhere)
+    family("principal_paid", [(P, 1.0, everywhere), (prev, -1.0, later), (layout.pay[i, t], 1.0, everywhere)],
+           opening, INF, paid)
+    empty = np.zeros(0)
+    return Block("principal", np.concatenate(rows or [empty]).astype(int), np.concatenate(cols or [empty]).astype(int),
+                 np.concatenate(vals or [empty]), np.concatenate(lower or [empty]), np.concatenate(upper or [empty]),
+                 lambda: names)
+
+
+def charges_first_rows(terms: PlanTerms, layout: Layout, esc: Escalation) -> list[Block]:
+    """``charges_first[借呗,2027-03]``: cleared[t] + behind[t] ≥ 1: interest or fees left unpaid
+    are overdue, so a month that leaves them is a month behind (as the ledger counts it); and
+    ``charges_regime[借呗,2027-03]``: cleared[t] + behind[t] ≤ 1 + regime[t]: where the regime
+    (:func:`with_regime`) says a month behind pays no more than the charges, cleared = 1 − behind
+    (2 in the general model: no limit). Two one-sided families, not one ranged row, so PuLP (CBC,
+    MPS files) gets the same model. Rows for loans with simple interest that can escalate."""
+    loans = np.nonzero(terms.simple_interest & esc.watch)[0]
+    T = layout.T
+    i, t = np.repeat(loans, T), np.tile(np.arange(T), len(loans))
+    row = np.arange(len(i))
+    cols = np.concatenate([layout.cleared[i, t], layout.behind[i, t]])
+    ones = np.ones(2 * len(i))
+
+    def names(family):
+        return lambda: [f"{family}[{terms.names[a]},{terms.months[b]}]" for a, b in zip(i, t)]
+
+    return [Block("charges_first", np.concatenate([row, row]), cols, ones, np.ones(len(i)), np.full(len(i), INF),
+                  names("charges_first")),
+            Block("charges_regime", np.concatenate([row, row]), cols, ones, np.full(len(i), -INF), np.full(len(i), 2.0),
+                  names("charges_regime"))]
+
+
+def with_regime(arrays: LpArrays, regime: np.ndarray | None, search_unwatched: bool = False) -> LpArrays:
+    """The model with Art. 561's order fixed month by month (``regime`` (n, T) bool): where True,
+    the month's payment clears every charge (whether or not the loan is behind); where False, a
+    month behind pays no more than the charges (the principal is untouched) and a month current
+    clears them. Then ``cleared`` is a function of ``behind`` and the model keeps only its
+    escalation binaries: exact under the law for every plan it can return, with the choice of
+    which months behind repay principal made outside it (:func:`optimizer.solve.solve_arrays`
+    takes it from the best rule-of-thumb plan). ``None``: the general model, ``cleared`` binary.
+
+    A loan with nothing left to escalate has ``behind`` fixed at 1 throughout (nothing it does
+    changes a stage), so a regime tied to ``behind`` would freeze its principal (a sued ¥500 loan
+    at 0 % with ¥500 a month spare was never repaid). Its ``cleared`` is the regime itself (True:
+    the month clears every charge; False: it repays no principal), exact in an LP; with
+    ``search_unwatched`` (the branch and bound) it stays a binary instead: few loans, and exact.
+    Relaxed to a fraction, it let an LP repay principal with charges unpaid (a property test:
+    the ledger and the LP differed by ¥176.93)."""
+    terms, layout = arrays.terms, arrays.layout
+    simple = terms.simple_interest
+    if regime is None or not simple.any():
+        return arrays
+    regime = regime.astype(bool)
+    lower, upper = arrays.col_lower.copy(), arrays.col_upper.copy()
+    y = layout.cleared
+    watch = escalation(terms).watch
+    ruled = simple & watch
+    lower[y[ruled]] = regime[ruled].astype(float)
+    upper[y[ruled]] = 1.0
+    unwatched = simple & ~watch
+    lower[y[unwatched]] = 0.0 if search_unwatched else regime[unwatched].astype(float)
+    upper[y[unwatched]] = 1.0 if search_unwatched else regime[unwatched].astype(float)
+    blocks = []
+    for b in arrays.blocks:
+        if b.family == "charges_regime":
+            loans = np.nonzero(simple & watch)[0]
+            b = b._replace(upper=1.0 + regime[loans].ravel().astype(float))
+        blocks.append(b)
+    fixed = y[ruled if search_unwatched else simple].ravel()
+    integer = arrays.integer[~np.isin(arrays.integer, fixed)]
+    return arrays._replace(col_lower=lower, col_upper=upper, blocks=tuple(blocks), integer=integer)
+
+
+def regime_of(layout: Layout, x: np.ndarray, behind: np.ndarray) -> np.ndarray:
+    """(n, T) bool: the months behind (``behind``) in which a plan ``x`` cleared every charge."""
+    return behind.astype(bool) & charges_cleared(layout, x)
+
+
+def charges_cleared(layout: Layout, x: np.ndarray) -> np.ndarray:
+    """(n, T) bool: a solution leaves no charge unpaid at the end of the month (under simple
+    interest: what is owed is all principal)."""
+    return x[layout.balance] - x[layout.principal] <= 1e-6
+
+
 def behind_rows(terms: PlanTerms, layout: Layout, esc: Escalation) -> Block:
     """O[t] − M·behind[t] ≤ 0, for loans that can still escalate; and, tighter while the loan is
     on its schedule (what the LP relaxation needs to see a missed month at all),
@@ -399,8 +618,12 @@ def behind_rows(terms: PlanTerms, layout: Layout, esc: Escalation) -> Block:
         np.concatenate([row, row, row2, row2, row2]),
         np.concatenate([layout.overdue[i, t], layout.behind[i, t], layout.overdue[ti, tt], layout.behind[ti, tt],
                         layout.stage[ti, ACCELERATED, tt - 1]]),
-        np.concatenate([np.ones(len(i)), -esc.big[i, t], np.ones(len(ti)), -(esc.big[ti, tt] - schedule[tight]),
-                        -schedule[tight]]),
+        # M − S at least 0: a contract whose installment is below its interest expects a balance
+        # above anything the capped rates can reach (S > M), and the row would then forbid a month
+        # behind that leaves only charges unpaid (simple interest: income 0, nothing to pay them
+        # with, and no plan at all: "infeasible on a model that is always feasible").
+        np.concatenate([np.ones(len(i)), -esc.big[i, t], np.ones(len(ti)),
+                        -np.maximum(esc.big[ti, tt] - schedule[tight], 0.0), -schedule[tight]]),
         np.full(len(i) + len(ti), -INF), np.zeros(len(i) + len(ti)),
         lambda: names + [f"on_schedule[{terms.names[a]},{terms.months[b]}]" for a, b in zip(ti, tt)],
     )
@@ -773,11 +996,20 @@ def objective(terms: PlanTerms, layout: Layout, esc: Escalation) -> tuple[np.nda
     tail = terms.after_horizon
     markup = terms.rp - terms.r
     cost = np.zeros(layout.n_cols)
-    cost[layout.balance[:, :-1]] = (w * terms.r)[:, None]
-    cost[layout.overdue[:, :-1]] = (w * markup + terms.static_risk)[:, None]
+    # Charges accrue on the balance and its overdue part, or (simple interest) on the principal
+    # and its overdue part.
+    simple = terms.simple_interest
+    r_balance, markup_overdue = np.where(simple, 0.0, terms.r), np.where(simple, 0.0, markup)
+    r_principal, markup_principal = np.where(simple, terms.r, 0.0), np.where(simple, markup, 0.0)
+    cost[layout.balance[:, :-1]] = (w * r_balance)[:, None]
+    cost[layout.overdue[:, :-1]] = (w * markup_overdue + terms.static_risk)[:, None]
+    cost[layout.principal[:, :-1]] = (w * r_principal)[:, None]
+    cost[layout.overdue_principal[:, :-1]] = (w * markup_principal)[:, None]
     # The debt left: as it stands, for ``tail`` more months, plus w_unpaid a yuan.
-    cost[layout.balance[:, -1]] = terms.w_unpaid + tail * w * terms.r
-    cost[layout.overdue[:, -1]] = (1 + tail) * terms.static_risk + tail * w * markup
+    cost[layout.balance[:, -1]] = terms.w_unpaid + tail * w * r_balance
+    cost[layout.overdue[:, -1]] = (1 + tail) * terms.static_risk + tail * w * markup_overdue
+    cost[layout.principal[:, -1]] = tail * w * r_principal
+    cost[layout.overdue_principal[:, -1]] = tail * w * markup_principal
     for k, s in enumerate(WEIGHTED_STAGES):
         cost[layout.weighted[:, k, :-1]] = terms.stage_weight[s]
         cost[layout.weighted[:, k, -1]] = (1 + tail) * terms.stage_weight[s]
@@ -790,7 +1022,7 @@ def objective(terms: PlanTerms, layout: Layout, esc: Escalation) -> tuple[np.nda
     cost[layout.behind] = terms.missed_cost[:, None] * esc.watch[:, None]
     # A card's late fee is charged the month after a month behind (money: weighted like interest).
     cost[layout.behind[:, :-1]] += (w * terms.late_fee)[:, None]
-    first_accrual = terms.r * terms.opening + markup * terms.opening_overdue + terms.late_fee * (terms.opening_overdue > 0)
+    first_accrual = terms.first_accrual
     for i, amount, _ in layout.offers:
         # Taken: no more charges on the loan, but the premium (amount − balance) counts as a cost.
         cost[layout.take[i]] = w * (amount - terms.opening[i]) - w * first_accrual[i]
@@ -802,6 +1034,11 @@ def build_arrays(terms: PlanTerms, options: ModelOptions = ModelOptions()) -> Lp
     esc = escalation(terms)
     blocks = [balance_rows(terms, layout, esc), overdue_rows(terms, layout, esc),
               budget_rows(terms, layout, options.extra_money)]
+    if terms.simple_interest.any():
+        blocks += [overdue_principal_rows(terms, layout, esc), overdue_principal_within_rows(terms, layout),
+                   principal_rows(terms, layout, esc, options.extra_money)]
+        if (terms.simple_interest & esc.watch).any():
+            blocks += charges_first_rows(terms, layout, esc)
     if esc.watch.any():
         blocks += [behind_rows(terms, layout, esc), reach_rows(terms, layout, esc)]
     weighted = weighted_rows(terms, layout, esc)
@@ -865,6 +1102,13 @@ def build_arrays(terms: PlanTerms, options: ModelOptions = ModelOptions()) -> Lp
     for k, s in enumerate(WEIGHTED_STAGES):
         unused = ~(esc.free[:, s] | terms.stage0[:, s]) | (terms.stage_weight[s] == 0)
         upper[layout.weighted[unused, k, :]] = 0.0
+    # Simple interest: the principal columns and a binary per month for Art. 561's order; unused
+    # (0) for loans that accrue on the whole balance.
+    simple = terms.simple_interest
+    for columns in (layout.principal, layout.overdue_principal, layout.cleared):
+        upper[columns[~simple]] = 0.0
+    upper[layout.cleared[simple]] = 1.0
+    integer.append(layout.cleared[simple].ravel())
     return LpArrays(terms, layout, cost, offset, lower, upper, np.concatenate(integer).astype(int), tuple(blocks),
                     _installments(terms, esc)[0])
 

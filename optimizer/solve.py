@@ -28,7 +28,8 @@ import numpy as np
 import pulp
 
 from .ledger import MISSED_BELOW, SETTLED_BELOW, Ledger, replay
-from .model import Layout, LpArrays, ModelOptions, any_pattern, as_agreed, build_arrays, paid_off_in, to_highs, to_pulp
+from .model import (Layout, LpArrays, ModelOptions, any_pattern, as_agreed, build_arrays, charges_cleared, escalation,
+                    paid_off_in, regime_of, to_highs, to_pulp, with_regime)
 from .terms import ENFORCEMENT, SUED, PlanTerms
 
 try:  # highspy is a declared dependency; CBC keeps the product working if it fails to load.
@@ -44,7 +45,12 @@ CHECK_TOLERANCE = 0.01
 MIP_GAP = 1e-3
 MIP_TIME_LIMIT = 10.0
 LP_TIME_LIMIT = 120.0  # an LP is never cut short to answer sooner: a stopped LP is no plan
+# An LP that is only a candidate in a search (Replanner._solve_lp with confirm=False): stopped,
+# it is a candidate skipped. Such LPs take well under a second; a warm one on a 30-year plan of
+# ¥1,000,000 under simple interest once took 96 s to say "no plan".
+CANDIDATE_TIME_LIMIT = 2.0
 EXTRA_TIME_LIMIT = 5.0  # for each solve of the extra-money search
+EXTRA_PROBES = 8  # quick plans that bring the extra-money amount down under simple interest
 SEARCH_BUDGET = 2.0  # seconds of run-by-run local search before the branch and bound
 
 
@@ -69,6 +75,8 @@ class LpSolution(NamedTuple):
     row_dual: np.ndarray  # shadow prices, in row order (empty for a MILP or CBC without duals)
     solver: str
     gap: float = 0.0  # relative MIP gap when the solver stopped (0: proven optimal)
+    # (n, T) bool: Art. 561's regime the plan was found under (optimizer.model.with_regime), if any
+    regime: np.ndarray | None = None
 
     def values(self, columns) -> np.ndarray:
         return self.x[columns]
@@ -197,6 +205,11 @@ def _solve_once(arrays: LpArrays, solver: str, start: np.ndarray | None = None,
     return _solve_cbc(model.prob, model.columns, model.rows)
 
 
+def cold_lp(solver: str):
+    """An LP solver with the interface of :meth:`Replanner._solve_lp`, each solve cold."""
+    return lambda arrays, confirm=True: _solve_once(arrays, solver)
+
+
 def polish(arrays: LpArrays, solution: LpSolution, solve=None) -> LpSolution:
     """Fix the MILP's behind pattern (and offers taken) and re-solve the LP, so that a month the
     plan calls current owes nothing overdue at all, not just less than the integrality tolerance.
@@ -205,7 +218,7 @@ def polish(arrays: LpArrays, solution: LpSolution, solve=None) -> LpSolution:
     the LP is re-solved while that changes the pattern (a solver stopped by its time limit can
     leave such months)."""
     layout = arrays.layout
-    solve = solve or (lambda a: _solve_once(a, "highs"))
+    solve = solve or cold_lp("highs")
     lower, upper = arrays.col_lower.copy(), arrays.col_upper.copy()
     lower[arrays.integer] = upper[arrays.integer] = np.round(solution.x[arrays.integer])
     watched = arrays.col_lower[layout.behind] < 1.0  # behind columns the MILP could choose
@@ -241,6 +254,7 @@ def behind_pattern(arrays: LpArrays, x: np.ndarray) -> np.ndarray:
         pay = x[layout.pay]
         need = np.minimum(arrays.installment, x[layout.balance] + pay)
         late |= (pay < need - MISSED_BELOW) & (x[layout.balance] > 1e-6)
+    late |= ~charges_cleared(layout, x)  # interest or fees left unpaid (simple interest)
     return np.round(x[layout.behind]) * late
 
 
@@ -254,7 +268,7 @@ def fixed_pattern(arrays: LpArrays, behind: np.ndarray, solver: str = "highs", l
     lower[layout.behind[free]] = upper[layout.behind[free]] = behind[free].astype(float)
     lower[layout.take_columns] = upper[layout.take_columns] = 0.0
     as_agreed(layout, lower, upper, paid_off)
-    lp = lp or (lambda a: _solve_once(a, solver))
+    lp = lp or cold_lp(solver)
     return lp(arrays._replace(col_lower=lower, col_upper=upper, integer=np.zeros(0, dtype=int)))
 
 
@@ -263,16 +277,85 @@ def seeded_start(arrays: LpArrays, solver: str = "highs", lp=None) -> LpSolution
     the model that allows any pattern), and the cheapest of these. The optimizer's answer is
     never worse than it, so never worse than any rule of thumb, even when the branch and bound
     stops at its time limit."""
+    return seeded_starts(arrays, solver, lp)[0]
+
+
+def seeded_starts(arrays: LpArrays, solver: str = "highs", lp=None,
+                  quick: bool = False) -> tuple[LpSolution | None, LpSolution | None, bool]:
+    """(the cheapest seed of any regime, the cheapest under "every month clears the charges",
+    whether a rule's own regime or "every month clears" fitted), from one pass over the rules of
+    thumb (see :func:`seeded_start`). ``quick``: one LP per rule, "every month clears" where that
+    fits the rule's months behind, else the rule's own regime (the many re-solves behind
+    negotiation targets: half the LPs). Where neither fits any rule, the seed is the cheapest
+    in the loosest regime (:func:`loosest_regime`): a plan, but a poor regime to fix."""
     from .heuristics import POLICIES, SEEDS  # the rules of thumb sit above the solver
 
     general = any_pattern(arrays)
-    best = None
-    for policy in (*POLICIES.values(), *SEEDS.values()):
-        ledger = replay(arrays.terms, policy(arrays.terms, None))
-        candidate = fixed_pattern(general, ledger.behind[:, 1:], solver, lp, ledger.balance[:, 1:] < SETTLED_BELOW)
-        if candidate.outcome is LpOutcome.OPTIMAL and (best is None or candidate.objective < best.objective):
-            best = candidate
-    return best
+    best = best_ones = loose = None
+    # Each seed is a candidate (no rule's months behind need fit): a "no plan" is not checked
+    # cold, which on a 30-year plan cost seconds per rule.
+    lp = _unconfirmed(lp) if lp is not None else None
+    ledgers = [replay(arrays.terms, policy(arrays.terms, None)) for policy in (*POLICIES.values(), *SEEDS.values())]
+    for ledger in ledgers:
+        # The rule's own regime (its plan is then one of the LP's), and every month's payment
+        # clearing the charges (three-overdue-loans: the optimum of the model with a binary per
+        # month, which the rules' regimes miss by 5 %).
+        own = ledger_regime(ledger)
+        regimes = [own]
+        if arrays.terms.simple_interest.any() and not own.all():
+            regimes.append(np.ones(ledger.payments.shape, dtype=bool))
+        if quick:
+            regimes.reverse()
+        for regime in regimes:
+            candidate = _seed(general, ledger, regime, solver, lp)
+            if candidate is None:
+                continue
+            if best is None or candidate.objective < best.objective:
+                best = candidate
+            if regime.all() and (best_ones is None or candidate.objective < best_ones.objective):
+                best_ones = candidate
+            if quick:
+                break
+    if best is not None or not arrays.terms.simple_interest.any():
+        return best, best_ones, True
+    # Neither regime fits any rule's months behind (a settlement due soon takes the money that
+    # cleared the other loans' charges in each rule's own plan): the loosest regime, where a month
+    # behind pays at most its charges, any amount down to nothing.
+    for ledger in ledgers:
+        candidate = _seed(general, ledger, loosest_regime(arrays, ledger_regime(ledger)), solver, lp)
+        if candidate is not None and (loose is None or candidate.objective < loose.objective):
+            loose = candidate
+    return loose, None, False
+
+
+def _seed(general: LpArrays, ledger: Ledger, regime: np.ndarray, solver: str, lp) -> LpSolution | None:
+    """The best plan behind in the months a rule's ``ledger`` is, in ``regime``; None: none."""
+    candidate = fixed_pattern(with_regime(general, regime), ledger.behind[:, 1:], solver, lp,
+                              ledger.balance[:, 1:] < SETTLED_BELOW)
+    return candidate._replace(regime=regime) if candidate.outcome is LpOutcome.OPTIMAL else None
+
+
+def loosest_regime(arrays: LpArrays, own: np.ndarray) -> np.ndarray:
+    """(n, T) bool: the regime that asks least of the money: no month behind must clear the
+    charges (a loan that can escalate), a loan with nothing left to escalate as ``own``."""
+    return own & ~escalation(arrays.terms).watch[:, None]
+
+
+def ledger_regime(ledger: Ledger) -> np.ndarray:
+    """(n, T) bool: the months a replayed plan is behind and still pays every charge (what
+    :func:`optimizer.model.with_regime` fixes)."""
+    if ledger.principal is None:
+        return np.zeros(ledger.payments.shape, dtype=bool)
+    # Every month that clears the charges: a month current must clear them anyway, and a loan
+    # with nothing left to escalate (behind throughout in the model) takes its regime as is.
+    return ledger.balance[:, 1:] - ledger.principal[:, 1:] < SETTLED_BELOW
+
+
+def _reference_regime(arrays: LpArrays) -> np.ndarray:
+    """The regime of the priority rule's plan, for a model with no seed (offers, extra money)."""
+    from .heuristics import POLICIES  # the rules of thumb sit above the solver
+
+    return ledger_regime(replay(arrays.terms, POLICIES["priority"](arrays.terms, None)))
 
 
 def single_run_start(arrays: LpArrays, behind: np.ndarray, solver: str = "highs", lp=None,
@@ -285,7 +368,7 @@ def single_run_start(arrays: LpArrays, behind: np.ndarray, solver: str = "highs"
     from_start = arrays.col_upper[arrays.layout.started[:, 0]] == 0  # no run to choose: behind now
     first = np.where(from_start, 0, first)
     end = np.where(from_start & ~some, 0, end)
-    lp = lp or (lambda a: _solve_once(a, solver))
+    lp = lp or cold_lp(solver)
     found = lp(_with_runs(arrays, first, end, paid_off))
     return found if found.outcome is LpOutcome.OPTIMAL else None
 
@@ -332,6 +415,10 @@ def improve_runs(arrays: LpArrays, start: LpSolution, lp, budget: float = 1.0) -
     import time
 
     deadline = time.monotonic() + budget
+    # Every LP here is a candidate: a warm "no plan" is taken unchecked (a wrong one only skips
+    # a move), as the cold solve that checks it can take seconds on a long plan (a 30-year plan
+    # under simple interest spent minutes past the budget on it).
+    lp = _unconfirmed(lp)
     layout = arrays.layout
     T = layout.T
     watched = arrays.col_lower[layout.behind[:, 0]] < arrays.col_upper[layout.behind[:, 0]]
@@ -377,6 +464,42 @@ def improve_runs(arrays: LpArrays, start: LpSolution, lp, budget: float = 1.0) -
     return best
 
 
+def _unconfirmed(lp):
+    """``lp`` taking a warm "no plan" unchecked (see :meth:`Replanner._solve_lp`)."""
+    return lambda arrays, confirm=False: lp(arrays, confirm=False)
+
+
+def compound_search(arrays: LpArrays, solver: str, lp, budget: float) -> LpSolution | None:
+    """Under simple interest, the search over runs (:func:`improve_runs`) on the same loans with
+    interest compounded, then made exact: the plan it finds, replayed by the ledger under the law,
+    gives its months behind and Art. 561 regime, and the best plan for those in the exact model is
+    the answer (None if there is none, or the model is not the plain single-run one).
+
+    Why: in the exact model every LP of the search has a regime fixed (which months behind repay
+    principal), taken from a rule of thumb's plan, and a set of loans kept current that the rule
+    did not keep rarely fits that regime, so the search cannot find the plans that keep more
+    loans current (the counsellor case with a ¥700 agreement: 花呗 and 微粒贷 both let fall behind,
+    ¥709,411, where keeping 花呗 current costs ¥696,754). Compounding has no regime to fix, and
+    the loans it keeps current are kept current under simple interest too (they owe less)."""
+    families = {b.family for b in arrays.blocks}
+    if "single_run" not in families or families & {"paid_by", "cleared", "settlement"}:
+        return None
+    terms = arrays.terms
+    compound = build_arrays(terms._replace(simple=None))
+    seed, _, _ = seeded_starts(compound, solver, lp)
+    if seed is None:
+        return None
+    first = single_run_start(compound, behind_pattern(compound, seed.x), solver, lp, paid_off_in(compound.layout, seed.x))
+    if first is None:
+        return None
+    first = improve_runs(compound, first, lp, budget=budget)
+    ledger = replay(terms, first.values(compound.layout.pay))
+    regime = ledger_regime(ledger)
+    found = fixed_pattern(with_regime(any_pattern(arrays), regime), ledger.behind[:, 1:], solver, lp,
+                          ledger.balance[:, 1:] < SETTLED_BELOW)
+    return found._replace(regime=regime) if found.outcome is LpOutcome.OPTIMAL else None
+
+
 def _keep_current_search(arrays: LpArrays, best: LpSolution, performing: np.ndarray, cured: np.ndarray, lp,
                          deadline: float) -> LpSolution | None:
     """The cheapest plan found by keeping loans current (:func:`_kept_current`), or None if none
@@ -390,14 +513,20 @@ def _keep_current_search(arrays: LpArrays, best: LpSolution, performing: np.ndar
     found, found_at = None, 0
     behind = behind_pattern(arrays, best.x)
     paid_off = paid_off_in(arrays.layout, best.x)
-    loans = [int(i) for i in np.nonzero(performing)[0]]
+    # A loan under an agreement is in every set: it is held to its installments anyway, so the
+    # sets with and without it differ only in how the relaxation may leave it (trying both would
+    # double the sets; leaving it out lets the relaxation put it behind by a fraction, and the
+    # plan built from that pays for a run it need not have: 823,836 against 749,322).
+    agreed = performing & arrays.terms.agreed.any(axis=1)
+    always = tuple(int(i) for i in np.nonzero(agreed)[0])
+    loans = [int(i) for i in np.nonzero(performing & ~agreed)[0]]
     for size in range(len(loans), 0, -1):
         if found is not None and found_at > size + 1:
             break  # one size below the first that beat the plan so far: keeping fewer rarely pays
         for kept in itertools.combinations(loans, size):
             if time.monotonic() >= deadline:
                 return found
-            candidate = _kept_current(arrays, kept, lp, behind, paid_off)
+            candidate = _kept_current(arrays, always + kept, lp, behind, paid_off)
             if candidate is not None and candidate.objective < (found or best).objective - 1e-6:
                 found, found_at = candidate, found_at or size
     for i in np.nonzero(cured)[0]:
@@ -421,6 +550,8 @@ def _kept_current(arrays: LpArrays, loans, lp, behind: np.ndarray, paid_off: np.
     for i in current_now:
         lower[layout.behind[i]] = upper[layout.behind[i]] = 0.0
         lower[layout.started[i]] = upper[layout.started[i]] = 0.0
+    # ``lp`` is the search's (:func:`improve_runs`): a warm "no plan" taken unchecked, as most sets
+    # tried cannot all be kept current.
     relaxed = lp(arrays._replace(col_lower=lower, col_upper=upper, integer=np.zeros(0, dtype=int)))
     if relaxed.outcome is not LpOutcome.OPTIMAL:
         return None
@@ -460,23 +591,70 @@ def solve_arrays(arrays: LpArrays, solver: str = "highs", time_limit: float | No
     if lp is None:
         # The many LPs of one solve (seeds, runs, polishing) share a shape: warm re-solves, even
         # without a replanner (what lets the search over runs reach its moves within its budget).
-        lp = Replanner()._solve_lp if solver == "highs" and highspy is not None else (lambda a: _solve_once(a, solver))
-    general = any_pattern(arrays)
+        lp = Replanner()._solve_lp if solver == "highs" and highspy is not None else cold_lp(solver)
     seed = start = first = None
-    if len(general.integer) > len(arrays.layout.offers) and not arrays.layout.offers and not arrays.layout.has_extra:
-        seed = seeded_start(arrays, solver, lp)
+    searched = not arrays.layout.offers and not arrays.layout.has_extra
+    escalates = np.setdiff1d(any_pattern(arrays).integer, arrays.layout.cleared.ravel())
+    seed_ones, fitted = None, True
+    # Simple interest: a seed also when only Art. 561's order is to choose (a loan with nothing
+    # left to escalate), so the plan is never worse than a rule of thumb even within MIP_GAP.
+    if searched and (len(escalates) > 0 or arrays.terms.simple_interest.any()):
+        seed, seed_ones, fitted = seeded_starts(arrays, solver, lp, quick)
+    base = seed
+    # Art. 561's order under simple interest (:func:`optimizer.model.with_regime`): the branch and
+    # bound runs with every month's payment clearing the charges where some rule of thumb's months
+    # behind allow it (on the shipped cases the best of the regimes tried, and on three-overdue-loans
+    # the optimum of the model with a binary per month); else in the seed's regime, or the priority
+    # rule's. The cheapest seed of any regime stays a candidate. Where no rule's months behind fit
+    # a regime of theirs, the seed's (the loosest) is a poor one to fix: a settlement agreement
+    # due in three months on income-too-low cost ¥230,606 in it against ¥84,617 with a binary per
+    # month (the best rule ¥90,877); there the branch and bound chooses the order month by month.
+    if arrays.terms.simple_interest.any() and not fitted:
+        regime, starts, unregimed = None, arrays, None
+    elif arrays.terms.simple_interest.any():
+        if seed is not None and not seed.regime.all():
+            base = seed_ones or seed
+        regime = base.regime if base is not None else _reference_regime(arrays)
+        # The starts below are LPs: there a loan with nothing left to escalate takes the regime
+        # as it is (a fraction of ``cleared`` would repay principal with charges unpaid); the
+        # branch and bound chooses it.
+        starts = with_regime(arrays, regime)
+        unregimed, arrays = arrays, with_regime(arrays, regime, search_unwatched=True)
+    else:
+        regime, starts, unregimed = None, arrays, None
+    general = any_pattern(arrays)
+    if searched and len(general.integer) > len(arrays.layout.offers):
         if quick:
             # No rule of thumb's months behind fit (a settlement the money cannot pay by its
             # month): the quick search has no plan, and says so rather than branching.
             if seed is None:
                 return LpSolution(LpOutcome.INFEASIBLE, math.nan, _NO_DUALS, _NO_DUALS, solver)
-            return polish(general, seed._replace(gap=math.nan), lp)
-        if seed is not None:
-            first = single_run_start(arrays, behind_pattern(arrays, seed.x), solver, lp, paid_off_in(arrays.layout, seed.x))
+            own = with_regime(general, seed.regime)
+            quick_plan = polish(own, seed._replace(gap=math.nan), lp)
+            # The loosest regime forbids repaying principal in any month behind: let months go.
+            return improve_regime(own, quick_plan, lp) if not fitted and quick_plan.outcome is LpOutcome.OPTIMAL else quick_plan
+        if not fitted and seed is not None:
+            start = seed.x  # whole in the general model too: its order is the loosest regime's
+        elif base is not None:
+            first = single_run_start(starts, behind_pattern(arrays, base.x), solver, lp, paid_off_in(arrays.layout, base.x))
             if first is not None:
-                first = improve_runs(arrays, first, lp, budget=SEARCH_BUDGET)
+                first = improve_runs(starts, first, lp, budget=SEARCH_BUDGET)._replace(regime=regime)
+            if regime is not None:
+                found = compound_search(starts, solver, lp, SEARCH_BUDGET)
+                if found is not None and (first is None or found.objective < first.objective - 1e-6):
+                    # Another regime: the branch and bound runs in it, from that plan.
+                    first, regime = found, found.regime
+                    arrays = with_regime(arrays, regime, search_unwatched=True)
+                    general = any_pattern(arrays)
             start = None if first is None else first.x
     solution = _solve_once(arrays, solver, start, time_limit)
+    if solution.outcome is LpOutcome.INFEASIBLE and start is None and unregimed is not None:
+        # No start, and the regime taken from the priority rule asks for money the plan cannot
+        # spare (a settlement due soon): the general model, Art. 561's order a binary per month,
+        # always has a plan.
+        arrays, regime = unregimed, None
+        general = any_pattern(arrays)
+        solution = _solve_once(arrays, solver, None, time_limit)
     if solution.outcome is LpOutcome.ERROR and start is not None:
         # Out of time before HiGHS took up the start (a short limit on a loaded machine): the
         # start is the best plan found.
@@ -492,12 +670,54 @@ def solve_arrays(arrays: LpArrays, solver: str = "highs", time_limit: float | No
     # The branch and bound does not always keep the start it was given (seen on a loaded
     # machine: HiGHS's own plan at its time limit, dearer than the start): the cheapest of its
     # answer, the start and the seed is the plan.
-    for found in (first, seed):
+    for found in (first, base, seed):
         if found is not None and (solution.outcome is not LpOutcome.OPTIMAL or found.objective < solution.objective - 1e-9):
-            polished = polish(general, found, lp)
+            own = general if found.regime is None else with_regime(general, found.regime)
+            polished = polish(own, found, lp)
             gap = solution.gap if solution.outcome is LpOutcome.OPTIMAL else math.nan
             solution = polished._replace(gap=gap)
+    if solution.outcome is LpOutcome.OPTIMAL and arrays.terms.simple_interest.any():
+        own = general if solution.regime is None else with_regime(general, solution.regime)
+        solution = improve_regime(own, solution, lp)
     return solution
+
+
+def improve_regime(arrays: LpArrays, solution: LpSolution, lp, rounds: int = 6) -> LpSolution:
+    """Local search over Art. 561's regime (:func:`optimizer.model.with_regime`) with the plan's
+    months behind fixed, each step an LP: a month behind that paid exactly its charges because the
+    regime forbade repaying principal is allowed to (three-overdue-loans: ¥31,633 → ¥30,081, what
+    the model with a binary per month finds), and one that repaid no principal although the regime
+    made it clear every charge is let off; kept while it lowers the weighted cost."""
+    layout, T = arrays.layout, arrays.layout.T
+    simple = arrays.terms.simple_interest[:, None]
+    best = solution
+    for _ in range(rounds):
+        x = best.x
+        behind = behind_pattern(arrays, x).astype(bool) | (arrays.col_lower[layout.behind] > 0.5)
+        regime = regime_of(layout, x, behind)
+        before = np.concatenate([arrays.terms.opening_principal[:, None], x[layout.principal][:, :T - 1]], axis=1)
+        held = x[layout.balance] - before <= 1e-6  # paid no more than the charges
+        repaid_none = before - x[layout.principal] <= 1e-6
+        flip = simple & behind & ((~regime & held) | (regime & repaid_none))
+        if not flip.any():
+            break
+        lower, upper = arrays.col_lower.copy(), arrays.col_upper.copy()
+        watched = lower[layout.behind] < upper[layout.behind]
+        lower[layout.behind[watched]] = upper[layout.behind[watched]] = behind[watched].astype(float)
+        as_agreed(layout, lower, upper, paid_off_in(layout, x))
+        fixed = arrays._replace(col_lower=lower, col_upper=upper, integer=np.zeros(0, dtype=int))
+        regime = regime ^ flip
+        candidate = lp(with_regime(fixed, regime))
+        if candidate.outcome is not LpOutcome.OPTIMAL or candidate.objective >= best.objective - 1e-6:
+            break
+        # The money a flip frees can clear a loan sooner, so a month kept behind may now owe
+        # nothing: polishing marks it current (else the plan would pay for a stage, such as
+        # enforcement, that its payments never reach: a replanned three-overdue-loans case).
+        candidate = polish(with_regime(arrays, regime), candidate, lp)
+        if candidate.outcome is not LpOutcome.OPTIMAL or candidate.objective >= best.objective - 1e-6:
+            break  # polishing can cost more than the flip saved: the plan before it stands
+        best = candidate._replace(gap=solution.gap, solver=solution.solver, regime=regime)
+    return best
 
 
 def _solve_cbc(prob: pulp.LpProblem, cols: list, rows: dict) -> LpSolution:
@@ -534,7 +754,11 @@ class Replanner:
             return solve_arrays(arrays, time_limit=time_limit, quick=quick, lp=self._solve_lp)
         return self._solve_lp(arrays)
 
-    def _solve_lp(self, arrays: LpArrays) -> LpSolution:
+    def _solve_lp(self, arrays: LpArrays, confirm: bool = True) -> LpSolution:
+        """One LP, warm where a model of its shape is kept. ``confirm=False`` (a candidate in a
+        search, skipped if it has no plan): a warm "no plan" is taken as it is, without the cold
+        solve that checks it (that costs about as much as ten warm solves), and a warm LP stops
+        at :data:`CANDIDATE_TIME_LIMIT`."""
         starts, index, value = arrays.csr(keep_zeros=True)
         lower, upper = arrays.row_bounds()
         shape = (arrays.layout, tuple(b.family for b in arrays.blocks), starts.tobytes(), index.tobytes())
@@ -558,9 +782,14 @@ class Replanner:
                 self._models.pop(next(iter(self._models)))
         self._models[shape] = [h, numbers]
         self._last = h
+        h.setOptionValue("time_limit", CANDIDATE_TIME_LIMIT if warm and not confirm else LP_TIME_LIMIT)
         h.run()
         solution = _read_highs(h, "HiGHS")
-        if solution.outcome is LpOutcome.ERROR or (warm and solution.outcome is not LpOutcome.OPTIMAL):
+        if not confirm:
+            if solution.outcome is LpOutcome.ERROR:  # stopped: the next solve of the shape starts afresh
+                self._models.pop(shape, None)
+            return solution
+        if solution.outcome is LpOutcome.ERROR or (confirm and warm and solution.outcome is not LpOutcome.OPTIMAL):
             # An error, or a warm model saying "no plan", is checked by a cold solve, so a plan the
             # money allows is never lost to a warm start gone wrong; a model the cold solve
             # contradicts is dropped. (The "infeasible" once seen on the Negotiate view was the kept
@@ -728,12 +957,62 @@ def extra_money_to_clear(terms: PlanTerms, solver: str = "highs", replanner: Rep
         return math.nan, False
     needed = sol.objective
     extra = 0.0 if needed <= 1e-6 else float(math.ceil(needed - 1e-6))
+
+    def clears(amount: float) -> bool:
+        return solve(build_arrays(terms, ModelOptions(clear_by_horizon=True, extra_money=amount))).outcome is LpOutcome.OPTIMAL
+
     for _ in range(3):
-        check = solve(build_arrays(terms, ModelOptions(clear_by_horizon=True, extra_money=extra)))
-        if check.outcome is LpOutcome.OPTIMAL:
-            return extra, True
+        if clears(extra):
+            break
         extra += 1.0
-    return extra, False
+    else:
+        return extra, False
+    if terms.simple_interest.any() and extra > 0:
+        # Under simple interest the search above ran in one fixed order of Art. 561 months (the
+        # priority rule's), which can overstate the amount: on income-too-low ¥1 less than it
+        # named still cleared, in the order the plan itself chose. The amount named is what the
+        # user is told "would clear them", so it is bisected down on that: the smallest whole yuan
+        # at which the optimal plan, re-solved with it, clears (from below, the LP relaxation of
+        # the model that leaves the order free: less than it clears nothing).
+        relaxed = _solve_once(any_pattern(arrays)._replace(integer=np.zeros(0, dtype=int)), solver)
+        low = math.ceil(relaxed.objective - 1e-6) - 1.0 if relaxed.outcome is LpOutcome.OPTIMAL else -1.0
+
+        def plan_clears(amount: float, quick: bool) -> bool:
+            richer = terms._replace(net=terms.net + amount)
+            return optimal_plan(richer, solver, check_extra=False, replanner=replanner, time_limit=EXTRA_TIME_LIMIT,
+                                quick=quick).ledger.leftover < 0.005
+
+        if not plan_clears(extra, quick=False):
+            return extra, False
+        # A yuan less, by the quick plan (the best rule's months behind, polished: no branch and
+        # bound; a full solve of a 30-year plan per step took minutes); if that still clears,
+        # halving down from there. The amount named is then confirmed by the optimal plan, raised
+        # by ¥1, ¥4, ¥16 if it needs more (else the amount confirmed above).
+        # At most EXTRA_PROBES quick plans: the amount named always clears (confirmed below),
+        # but past that many it may be a little above the least (a ¥1,000,000 30-year plan took
+        # 45 probes, 2.5 minutes, to come down from the estimate).
+        low = max(low, -1.0)
+        found, probes = extra, 1
+        if extra - 1 > low and plan_clears(extra - 1, quick=True):
+            found = extra - 1  # not the least yet: halving between the relaxation's bound and here
+        else:
+            low = extra - 1
+        while found - low > 1 and probes < EXTRA_PROBES:
+            probes += 1
+            middle = float(math.floor((found + low) / 2))
+            if plan_clears(middle, quick=True):
+                found = middle
+            else:
+                low = middle
+        step = 1.0
+        for _ in range(4):
+            if found >= extra or plan_clears(found, quick=False):
+                break
+            found, step = min(extra, found + step), step * 4
+        else:
+            found = extra  # confirmed above
+        extra = found
+    return extra, True
 
 
 def harm_order(terms: PlanTerms) -> PlanTerms:
@@ -792,6 +1071,11 @@ def optimal_plan(
         terms = terms._replace(ceiling=None)
         arrays = build_arrays(terms, ModelOptions(single_run=not quick))
         solution = solve(arrays)
+    if solution.outcome is LpOutcome.INFEASIBLE and quick:
+        # The quick search found no rule of thumb's months behind that fit (a settlement due soon
+        # takes the money each rule gave the other loans): the branch and bound, which needs none.
+        arrays = build_arrays(terms, ModelOptions(single_run=True))
+        solution = solve_arrays(arrays, solver, time_limit)
     if solution.outcome is LpOutcome.INFEASIBLE and terms.agreed.any():
         # Only agreements can make the model infeasible: say which month breaks them, and plan
         # the best that can be done, keeping them as far as the money goes.

@@ -10,7 +10,10 @@ Rules (DOMAIN.md §4), months t = 1..T, balances at the end of a month after its
   amortisation of the remaining installments; 0 for an accelerated loan);
 * overdue ``O[i, t] = max(0, B[i, t] − S[i, t])``;
 * accrual in month t: ``r·B[t−1]`` interest (compounding: unpaid interest is part of B) plus
-  ``(rp − r)·O[t−1]`` penalty interest on the overdue part;
+  ``(rp − r)·O[t−1]`` penalty interest on the overdue part, on the lender's claim and under an
+  agreement (its own schedule is the contract); on the legal cap (``simple``), ``r·P[t−1]`` on the
+  principal and the markup on the principal above the schedule, with payments going to fees,
+  then interest, then principal (Civil Code Art. 561): charges never bear interest there;
 * ``B[t] = B[t−1] + accrual + fees reached − pay[t]``.
 
 Escalation (DOMAIN.md §6): a loan is *behind* in a month when it ends the month overdue. Each
@@ -150,6 +153,14 @@ class PlanTerms(NamedTuple):
     # loans whose lender, paid on time, is asked to wait (缓还, negotiate.may_ask_to_wait): until
     # each is repaid, no other loan is paid ahead of what its lender demands (model.while_waiting_rows)
     waiting: tuple[int, ...] = ()
+    # (n,) bool: the loan's charges are simple interest on its principal (the cap basis: a court
+    # allows the capped rate on the principal only, DOMAIN.md §8, and a card's 违约金 and court fees
+    # bear none, §7). False: the whole balance accrues, unpaid charges included (the lender's
+    # claim; and an agreement or a settlement, whose own schedule is the contract). None: all False.
+    simple: np.ndarray | None = None
+    # (n,) int: for a loan settled by a lump sum (``settle``), the 1-based plan month by which it
+    # is paid in full; 0: none. What the rules of thumb save toward first (they keep what is signed).
+    settle_by: np.ndarray | None = None
 
     @property
     def n_loans(self) -> int:
@@ -167,6 +178,31 @@ class PlanTerms(NamedTuple):
     @property
     def opening_overdue(self) -> np.ndarray:
         return np.maximum(0.0, self.opening - self.schedule[:, 0] * ~self.stage0[:, ACCELERATED])
+
+    @property
+    def simple_interest(self) -> np.ndarray:
+        """(n,) bool: charges accrue on the principal only (see ``simple``)."""
+        return np.zeros(self.n_loans, dtype=bool) if self.simple is None else self.simple
+
+    @property
+    def opening_principal(self) -> np.ndarray:
+        return self.opening_parts[:, 3].copy()
+
+    @property
+    def opening_overdue_principal(self) -> np.ndarray:
+        """(n,) the principal overdue now: what of it exceeds the schedule in force."""
+        over = self.opening_principal - self.schedule[:, 0] * ~self.stage0[:, ACCELERATED]
+        return np.where(over >= 0.005, over, 0.0)
+
+    @property
+    def first_accrual(self) -> np.ndarray:
+        """(n,) what month 1 adds to each loan before any payment: interest, penalty interest (on
+        the principal under simple interest, on the balance otherwise) and a card's late fee if it
+        is behind now."""
+        simple = self.simple_interest
+        base = np.where(simple, self.opening_principal, self.opening)
+        over = np.where(simple, self.opening_overdue_principal, self.opening_overdue)
+        return self.r * base + (self.rp - self.r) * over + self.late_fee * (self.opening_overdue > 0)
 
     @property
     def settlement_premium(self) -> float:
@@ -272,8 +308,17 @@ class PlanTerms(NamedTuple):
         agreed[i] = 0.0
         installment = self.installment.copy()
         installment[i] = 0.0
+        settle_by = np.zeros(self.n_loans, dtype=int) if self.settle_by is None else self.settle_by.copy()
+        settle_by[i] = by_month
         return self._replace(r=r, rp=rp, opening=opening, opening_parts=parts, schedule=schedule, premium=premium,
-                             stage0=stage0, agreed=agreed, installment=installment)
+                             stage0=stage0, agreed=agreed, installment=installment, simple=self._contract(i),
+                             settle_by=settle_by)
+
+    def _contract(self, i: int) -> np.ndarray:
+        """``simple`` with loan ``i`` under an agreement's own terms (not simple interest)."""
+        simple = self.simple_interest.copy()
+        simple[i] = False
+        return simple
 
     def agree(self, i: int, schedule: np.ndarray, rate: float, total: float) -> PlanTerms:
         """Loan ``i`` under an installment agreement: ``total`` owed now, ``schedule`` the balance
@@ -296,7 +341,8 @@ class PlanTerms(NamedTuple):
         installment = self.installment.copy()
         installment[i] = agreed[i].max(initial=0.0)
         return self._replace(r=r, rp=rp, opening=opening, opening_parts=parts, schedule=sched, days0=days,
-                             stage0=stage0, agreed=agreed, stage_days=stage_days, installment=installment)
+                             stage0=stage0, agreed=agreed, stage_days=stage_days, installment=installment,
+                             simple=self._contract(i))
 
 
 def schedule_installments(schedule: np.ndarray, monthly_rate: float) -> np.ndarray:
@@ -411,6 +457,7 @@ def plan_terms(scenario: Scenario) -> PlanTerms:
         agreed=np.zeros((len(scenario.loans), T)),
         essentials_short=short,
         enforcement_share=esc.enforcement_share,
+        simple=np.full(len(scenario.loans), capped),
     )
     for i, loan in enumerate(scenario.loans):
         deal = loan.agreement

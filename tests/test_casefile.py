@@ -172,8 +172,10 @@ def test_on_the_legal_cap_the_replanned_scenario_states_the_lenders_claim(tmp_pa
     with CaseFile(str(db)) as cf:
         cw.new_case(cf, cw.read_import("cap", THREE), "optimal", dt.date(2026, 12, 1))
         paid = record_three_months(cf, "cap", today)
-        cw.replan(cf, "cap", today)
+        replanned = cw.replan(cf, "cap", today)
         new, _ = stored_scenario(cf, "cap")
+    # Stored as a new version: a plan whose checks fail is not stored (this test once read v1).
+    assert replanned.result.check_problems == () and replanned.version == 2
     original = load_scenario(THREE)
     assert original.legal.basis == "cap" and new.legal.basis == "cap"
     ledger = replay(first_months(plan_terms(original.replace(legal={"basis": "claim"})), 3), paid)

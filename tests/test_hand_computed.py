@@ -68,8 +68,53 @@ def test_three_overdue_loans_month_one_charges_by_hand_under_the_cap():
     assert legal_cap(scenario.loans[0], scenario).allowed_charges == pytest.approx(allowed)
     table = plan_table("optimal", make_plan(scenario).ledger)
     first = table[table["month"] == "2026-12"].set_index("loan")
-    assert first.loc["360借条", "interest"] == round((18000 + allowed) * 0.02, 2)
+    # Simple interest on the principal: the allowed charges owed now bear none (no compounding past
+    # the cap, DOMAIN.md §8).
+    assert first.loc["360借条", "interest"] == 18000 * 0.02
     assert first.loc["360借条", "penalty"] == 0.00
+
+
+def test_twelve_unpaid_months_under_the_cap_are_simple_interest_on_the_principal():
+    # ¥12,000 at 24 % a year, the whole balance demanded, nothing paid for 12 months. On the cap
+    # basis the penalty rate (36 %) is cut to 24 % combined, so there is no markup, and each month
+    # adds 2 % of the principal alone: 12 × 240 = 2,880, where compounding would make it
+    # 12,000 × (1.02¹² − 1) = 3,218.90.
+    data = one_loan(accelerated=True, days_overdue=100)
+    data["escalation"] = {"court_fees": False}
+    data["horizon_months"] = 12
+    ledger = replay(plan_terms(scenario_from_dict(data)), np.zeros((1, 12)))
+    assert np.allclose(ledger.interest[0], 240.0)
+    assert ledger.penalty.max() == 0.0
+    assert ledger.balance[0, -1] == pytest.approx(12000 + 12 * 240.0, abs=1e-9)
+    assert ledger.parts[0] == pytest.approx([0.0, 0.0, 2880.0, 12000.0])
+    compound = npf.fv(0.02, 12, 0, -12000)
+    assert compound - 12000 == pytest.approx(3218.90, abs=0.01)
+    # The lender's claim compounds at its penalty rate (3 % a month on an accelerated balance).
+    claim = scenario_from_dict({**data, "legal": {"basis": "claim"}})
+    assert replay(plan_terms(claim), np.zeros((1, 12))).balance[0, -1] == pytest.approx(npf.fv(0.03, 12, 0, -12000))
+
+
+def test_a_partial_payment_goes_to_interest_before_principal_under_simple_interest():
+    # Civil Code Art. 561: two months unpaid (480 of interest), then ¥300: it pays interest only, so
+    # month 4's interest is still 2 % of 12,000; then ¥1,000 clears the 420 left and repays 580 of
+    # principal, and month 5's interest is 2 % of 11,660 (the 240 of month 4 paid first).
+    data = one_loan(accelerated=True, days_overdue=100)
+    data["escalation"] = {"court_fees": False}
+    ledger = replay(plan_terms(scenario_from_dict(data)), np.array([[0, 0, 300, 1000, 0, 0, 0, 0, 0, 0, 0, 0]]))
+    assert ledger.interest[0, 3] == pytest.approx(240.0)
+    assert ledger.principal[0, 4] == pytest.approx(12000 - (1000 - (480 - 300 + 240 + 240)), abs=1e-9)
+    assert ledger.interest[0, 4] == pytest.approx(0.02 * (12000 - 340), abs=1e-9)
+
+
+def test_a_card_late_fee_bears_no_interest_under_the_cap():
+    # A card (18 % a year, ¥1,000 minimum) never paid: each month's interest is 1.5 % of the
+    # ¥20,000 principal, although ¥50 late fees and unpaid interest pile up (DOMAIN.md §7).
+    data = one_loan(credit_card=True, principal=20000, apr=0.18, installment=1000, installments=None)
+    data["escalation"] = {"court_fees": False}
+    ledger = replay(plan_terms(scenario_from_dict(data)), np.zeros((1, 12)))
+    assert np.allclose(ledger.interest[0], 300.0)
+    assert ledger.fees[0, 1:].sum() == pytest.approx(11 * 50.0)
+    assert ledger.balance[0, -1] == pytest.approx(20000 + 12 * 300.0 + 11 * 50.0, abs=1e-9)
 
 
 def test_three_overdue_loans_month_one_charges_by_hand():

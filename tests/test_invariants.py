@@ -46,11 +46,20 @@ def test_budget_balances_and_ledger_identity(comparisons, stem, strategy):
     expected[:, 1:] = (new * terms.stage_fee[:, :, None]).sum(axis=1)
     expected += terms.late_fee[:, None] * (ledger.overdue[:, :-1] > 0)
     assert np.allclose(ledger.fees, expected)
-    # Interest and penalty follow the stated rates on the previous month's balance and overdue.
-    assert np.allclose(ledger.interest, terms.r[:, None] * ledger.balance[:, :-1])
-    assert np.allclose(ledger.penalty, (terms.rp - terms.r)[:, None] * ledger.overdue[:, :-1])
-    # Overdue is exactly what exceeds the contract schedule, or everything once accelerated.
+    # Interest and penalty follow the stated rates on the previous month's balance and overdue
+    # (the lender's claim), or on its principal and the principal's overdue part (simple interest
+    # under the cap); the principal is the lowest balance so far, as Art. 561 has payments reach it
+    # only once every charge is paid.
+    simple = terms.simple_interest[:, None]
+    principal = ledger.principal
+    assert (np.abs(principal[:, 1:] - np.minimum(principal[:, :-1], ledger.balance[:, 1:])) < 0.005)[simple[:, 0]].all()
     accelerated = np.concatenate([terms.stage0[:, 1:2], ledger.stages[:, 1, :-1]], axis=1)
+    over_principal = np.maximum(0.0, principal - np.where(accelerated, 0.0, terms.schedule))
+    base = np.where(simple, principal[:, :-1], ledger.balance[:, :-1])
+    over = np.where(simple, over_principal[:, :-1], ledger.overdue[:, :-1])
+    assert np.allclose(ledger.interest, terms.r[:, None] * base)
+    assert np.allclose(ledger.penalty, (terms.rp - terms.r)[:, None] * over, atol=0.005 * terms.rp.max())
+    # Overdue is exactly what exceeds the contract schedule, or everything once accelerated.
     schedule = np.where(accelerated, 0.0, terms.schedule)
     assert np.abs(ledger.overdue - np.maximum(0, ledger.balance - schedule)).max() < 0.005
     # Stages stay reached once reached.

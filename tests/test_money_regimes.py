@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import numpy as np
 import pandas as pd
+import pytest
 import tomli_w
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
@@ -14,7 +15,7 @@ from hypothesis import strategies as st
 from optimizer import load_scenario, plan_terms, replay
 from optimizer.heuristics import POLICIES
 
-from .conftest import examples, run_main
+from .conftest import SCENARIOS, examples, run_main
 
 
 @st.composite
@@ -78,3 +79,66 @@ def test_plans_keep_essentials_and_say_cleared_only_when_the_csv_owes_nothing(tm
         spent = rule.payments.sum(axis=0)
         assert (rule.cash[1:] >= terms.reserve - 1e-6).all(), name
         assert (spent >= 0).all()
+
+
+def test_an_installment_below_the_interest_and_no_money_still_gets_a_plan(tmp_path):
+    # Found by the hostile-file run: a private loan at 1 % a day whose ¥300 installment is far below
+    # its interest, so the contract expects a balance that grows past anything the capped rate can
+    # reach, and no money at all. The model once forbade the month behind that leaves the charges
+    # unpaid, and said "infeasible on a model that is always feasible". Nothing can be paid, so under
+    # simple interest every month's interest is the same (the principal never falls, unpaid interest
+    # bears none): the same figure each month, whatever the cap is.
+    path = tmp_path / "below-interest.toml"
+    path.write_text(
+        'start = "2026-12"\nhorizon_months = 6\nincome = 0\nessentials = 4200\n\n[[loans]]\nname = "贷款0"\n'
+        'principal = 12000\ndaily_rate = 0.01\ninstallment = 300\ninstallments_left = 3\ninterest_owed = 300\n'
+        'penalty_owed = 120.5\nfees_owed = "50"\ndays_overdue = 0\nlender_type = "private"\n'
+        'contract_date = 2024-05-01\n\n[legal]\nbasis = "cap"\n', encoding="utf-8")
+    code, out, err = run_main("solve", str(path), "--months", "0")
+    assert code in (0, 1), err
+    assert "internal error" not in err and "Traceback" not in err
+    from optimizer import make_plan
+
+    ledger = make_plan(load_scenario(path)).ledger
+    assert (ledger.payments == 0).all()
+    interest = ledger.interest[0, 1:]
+    assert interest[0] > 0 and np.allclose(interest, interest[0])
+
+
+def _with_settlement(name: str, loan: str, amount: float, by: str, folder) -> str:
+    import tomllib
+
+    data = tomllib.loads((SCENARIOS / f"{name}.toml").read_text(encoding="utf-8"))
+    (entry,) = [x for x in data["loans"] if x["name"] == loan]
+    entry["agreement"] = {"kind": "settlement", "amount": amount, "by": by}
+    path = folder / f"{name}-settle-{amount}.toml"
+    path.write_text(tomli_w.dumps(data), encoding="utf-8")
+    return str(path)
+
+
+@pytest.mark.parametrize("name, loan, amount, cleared", [
+    ("three-overdue-loans", "京东金条", 8500, True), ("three-overdue-loans", "京东金条", 9500, True),
+    ("income-too-low", "分期乐", 4500, False),
+])
+def test_a_settlement_due_soon_is_paid_on_time_and_the_plan_beats_every_rule(tmp_path, name, loan, amount, cleared):
+    # A borrower's lawyer's review: under simple interest a settlement agreed for 2027-02 (three
+    # months) left no rule of thumb's months behind that fit, and the command said "internal error";
+    # with a looser order of charges it got a plan worse than every rule (¥230,606 against ¥90,877).
+    path = _with_settlement(name, loan, amount, "2027-02", tmp_path)
+    code, out, err = run_main("solve", path, "--months", "0")
+    assert "internal error" not in err and "Traceback" not in err, err
+    assert code == (0 if cleared else 1), err
+    scenario = load_scenario(path)
+    terms = plan_terms(scenario)
+    i = terms.names.index(loan)
+    # The money of the first three months (and cash on hand) can pay the lump sum: no rule need
+    # break the agreement, and none does.
+    assert terms.cash0 + terms.net[:3].sum() >= amount
+    rules = {rule: replay(terms, policy(terms, scenario)) for rule, policy in POLICIES.items()}
+    from optimizer import make_plan
+
+    optimal = make_plan(scenario).ledger
+    for ledger in (optimal, *rules.values()):
+        assert ledger.payments[i, :3].sum() == pytest.approx(amount, abs=0.01)
+        assert ledger.balance[i, 3] < 0.005
+    assert optimal.weighted_cost <= min(r.weighted_cost for r in rules.values()) + 0.01
