@@ -27,7 +27,7 @@ from optimizer.calendar_export import payment_calendar
 from optimizer.casework import STAGES, actual_vs_plan, case_state, caseload, caseload_frame, record_payment
 from optimizer.documents import letter_files
 from optimizer.errors import CaseFileError, NoCaseFile
-from optimizer.planner import BEFORE_PLAN, credit_records, new_triggers, reported_already_likely, triggers
+from optimizer.planner import BEFORE_PLAN, credit_records, new_triggers, reported_already_likely, short_of_contract, triggers
 from optimizer.scripts import notes_for_borrower, script_for_lender
 
 VIEWS = ("plan", "compare", "negotiate", "export", "cases")
@@ -294,6 +294,9 @@ def triggers_section(scenario: Scenario, lang: str) -> None:
         if loan.name in new:
             rows.append(f"- **{loan.name}**{colon}{trigger_words(new[loan.name], lang, likely.get(loan.name))}{before}")
     st.markdown("\n".join(rows) if rows else t("triggers_none", lang))
+    for loan, short in short_of_contract(result).items():
+        st.warning(t("short_of_contract", lang, loan=loan, month=month_name(short.first, lang),
+                     smallest=yuan(short.smallest), installment=yuan(short.installment)))
     st.caption(t("triggers_note", lang))
 
 

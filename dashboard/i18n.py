@@ -108,6 +108,12 @@ _TEXT: dict[str, tuple[str, str]] = {
     "trigger_sued": ("{month}可能被起诉", "likely sued in {month}"),
     "trigger_enforcement": ("{month}可能被强制执行", "court enforcement likely in {month}"),
     "list_sep": ("；", "; "),
+    "short_of_contract": ("**{loan}**：从{month}起，计划在按期的月份最少只还{smallest}，低于合同每期{installment}——这是按法定上限利率保持合同还款进度所需的金额。"
+                          "在出借方书面同意或法院适用上限之前，对方系统会把差额算作逾期，可能上报征信：先书面提出异议（协商函、异议函）。",
+                          "**{loan}**: from {month} the plan pays as little as {smallest} in a month it counts as current, below the "
+                          "contract's installment of {installment}: what keeps the balance on the contract's schedule at the legal cap. "
+                          "Until the lender agrees in writing or a court applies the cap, its system counts the difference as overdue "
+                          "and may report it: dispute the charges in writing first (the letters)."),
     "triggers_title": ("这个计划会引发什么", "What this plan triggers"),
     "triggers_none": ("按这个计划，不会再有借款被上报征信、要求全额还款、起诉或强制执行。",
                       "With this plan no loan is newly reported, accelerated, sued or enforced."),

@@ -47,6 +47,7 @@ from .planner import (
     make_plan,
     new_triggers,
     reported_already_likely,
+    short_of_contract,
     summarize,
 )
 from .scripts import months_in_words, script, who
@@ -162,6 +163,12 @@ def _print_plan(result: PlanResult, summary: PlanSummary, show_months: int, reco
     for line in (court_warning(summary.triggers, result.strategy), garnishment_note(summary.triggers)):
         if line:
             print(line)
+    for loan, short in short_of_contract(result).items():
+        print(f"{loan}: from {short.first} the plan pays as little as {yuan(short.smallest)} in a month it counts as "
+              f"current, below the contract's installment of {yuan(short.installment)}: what keeps the balance on "
+              f"the contract's schedule at the rate the plan uses (the legal cap). Until the lender agrees in writing "
+              f"or a court applies the cap, its system counts the difference as overdue and may report it: dispute "
+              f"the charges in writing first (`debtplan letters`).")
     for loan, (cured, until) in credit_records(result, record_years).items():
         if cured is None:
             print(f"Credit record for {loan}: still in default at the end of this plan; kept {record_years} years "

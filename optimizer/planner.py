@@ -111,6 +111,37 @@ def triggers(result: PlanResult) -> dict[str, dict[str, str | None]]:
     return out
 
 
+class ShortOfContract(NamedTuple):
+    """A loan the plan keeps current while paying less than the contract's installment."""
+
+    first: str  # the first such month
+    smallest: float  # the smallest payment in such a month
+    installment: float  # the contract's installment
+
+
+def short_of_contract(result: PlanResult) -> dict[str, ShortOfContract]:
+    """Loans the plan counts as current in months it pays less than the contract's installment
+    (a lawyer's review: on the legal cap the plan follows the contract's balances at the capped
+    rate, ¥1,120.92 a month on three-overdue-loans' 京东金条 against its ¥1,205.55). The lender's
+    system charges the contract rate and counts the difference as overdue until it agrees in
+    writing or a court applies the cap. Agreements and settlements are left out: their own
+    schedule is the contract. A month that pays the loan off is not short."""
+    ledger = result.ledger
+    terms = ledger.terms
+    out: dict[str, ShortOfContract] = {}
+    for i, name in enumerate(terms.names):
+        contract = float(terms.installment[i])
+        if contract <= 0 or terms.agreed[i].any() or (terms.settle_by is not None and terms.settle_by[i]):
+            continue
+        pay = ledger.payments[i]
+        short = ((ledger.schedule[i, :-1] > 0) & ~ledger.behind[i, 1:] & (ledger.balance[i, 1:] >= 0.005)
+                 & (pay < contract - 0.005))
+        if short.any():
+            t = int(np.argmax(short))
+            out[name] = ShortOfContract(terms.months[t], float(pay[short].min()), contract)
+    return out
+
+
 def reported_already_likely(terms: PlanTerms) -> dict[str, int]:
     """{loan: days overdue now} for loans not marked as reported whose days overdue already pass
     their lender's reporting threshold. Lenders report to the bureau monthly, so such a loan has

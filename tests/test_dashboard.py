@@ -577,3 +577,10 @@ def test_letters_and_calendar_download_from_negotiate_and_export():
     archive = zipfile.ZipFile(io.BytesIO(state.zip_bytes(files)))
     assert sorted(archive.namelist()) == sorted(files) and all(archive.read(n) == files[n] for n in files)
     assert payment_calendar(targets, "zh").startswith(b"BEGIN:VCALENDAR")
+
+
+def test_a_capped_installment_kept_current_is_a_warning_on_the_plan_view():
+    # The same warning as the command line's (tests/test_escalation.py works out the figures).
+    at = app(THREE, "zh")
+    ok(at)
+    assert any("京东金条" in w.value and "低于合同每期¥1,205.55" in w.value for w in at.warning)

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import math
 import re
+import tomllib
 
 import numpy as np
 import numpy_financial as npf
@@ -618,3 +619,39 @@ def test_enforcement_share_is_a_parameter_and_zero_turns_the_rule_off():
     assert terms.enforcement_floor == pytest.approx(np.full((2, 12), 750.0))
     data["escalation"]["enforcement_share"] = 0.0
     assert not plan_terms(scenario_from_dict(data)).enforcement_floor.any()
+
+
+def test_a_capped_installment_the_plan_calls_current_is_flagged_against_the_contracts():
+    # A lawyer's review: on the legal cap the plan keeps 京东金条 (¥12,000 at 36 %, 12 installments
+    # left) on its contract's balances paying what 24 % needs, less than the contract's installment;
+    # the lender's system charges 36 % and counts the difference as overdue. The plan says so.
+    done = run_cli("solve", SCENARIOS / "three-overdue-loans.toml", "--months", "0")
+    assert done.returncode == 0, done.stderr
+    installment = float(npf.pmt(0.03, 12, -12000))  # the contract's, by numpy-financial
+    (line,) = [x for x in done.stdout.splitlines() if x.startswith("京东金条: from ")]
+    assert f"installment of ¥{installment:,.2f}" in line
+    smallest = float(re.search(r"as little as ¥([\d,.]+)", line)[1].replace(",", ""))
+    # Kept on the contract's balance B_k at 2 % a month: B_k × 1.02 − B_{k+1} = installment − 1 % × B_k,
+    # so the smallest payment names a balance of the contract's own amortisation table.
+    balances = [12000 * 1.03 ** k - installment * (1.03 ** k - 1) / 0.03 for k in range(12)]
+    assert min(abs((installment - smallest) / 0.01 - b) for b in balances) < 1.0
+    # On the lender's claim the plan pays the contract's installment: nothing to flag.
+    from optimizer.planner import short_of_contract
+
+    claim = load_scenario(SCENARIOS / "three-overdue-loans.toml").replace(legal={"basis": "claim"})
+    assert short_of_contract(make_plan(claim)) == {}
+
+
+def test_a_settlement_offer_taken_is_paid_in_full_by_its_month_in_the_negotiated_plan():
+    # A lawyer's review: with an ¥8,000 offer by 2027-02 on 京东金条 the negotiated plan paid
+    # ¥6,317.43 by then and the rest in March, a lapsed settlement, though the money of the three
+    # months (¥10,900) covered it.
+    data = tomllib.loads((SCENARIOS / "three-overdue-loans.toml").read_text(encoding="utf-8"))
+    (loan,) = [x for x in data["loans"] if x["name"] == "京东金条"]
+    loan["settlement_offer"] = {"amount": 8000, "by": "2027-02"}
+    targets = negotiation_targets(scenario_from_dict(data), with_break_even=False)
+    (t,) = [x for x in targets.loans if x.loan == "京东金条"]
+    assert t.take_offer
+    ledger = targets.negotiated.ledger
+    assert ledger.payments[t.index, :3].sum() == pytest.approx(8000, abs=0.01)  # 2026-12 … 2027-02
+    assert ledger.balance[t.index, 3] == 0.0
