@@ -32,7 +32,7 @@ from typing import Literal
 from .export import to_fen
 from .ledger import SETTLED_BELOW
 from .legal import PRIVATE_RULE_CHANGE
-from .negotiate import LoanTarget, Targets
+from .negotiate import LoanTarget, Targets, undisputed_penalty
 from .planner import AGREED_RECORD_NOTE, AGREED_RECORD_NOTE_ZH, credit_records, summarize
 from .scenario import Loan, month_label
 from .scripts import _start as ask_start_month  # the first installment month the call script says
@@ -288,7 +288,7 @@ def negotiation_letter(targets: Targets, t: LoanTarget, lang: Lang = "zh") -> Do
                         "Please confirm in writing that once it is paid, all remaining principal, interest, penalty interest and "
                         "fees are waived, nothing more will be claimed, and the loan is reported to the credit bureau as settled.")
     if asks_waiver(targets, t):
-        owed = loan.penalty_owed
+        owed = undisputed_penalty(loan, targets.scenario)
         more = t.penalty_waiver > owed + 0.005  # the current plan would still add penalty interest
         if zh:
             asks.append("减免罚息：请贵司减免本笔借款" + (f"已产生的罚息{yuan(owed)}及" if owed else "") + "今后产生的罚息"

@@ -12,7 +12,8 @@ For every loan:
   paying on time (a friend, a relative: no credit-bureau report, no collection industry) is
   asked to wait (缓还: a deferral, or a longer term, at the agreed rate) before the plan lets a
   reporting lender's performing loan fall behind;
-* **penalty waiver** (减免罚息): the penalty interest owed now plus what the current plan would
+* **penalty waiver** (减免罚息): the penalty interest owed now that the dispute of charges above the
+  cap does not already strike (:func:`undisputed_penalty`), plus what the current plan would
   still be charged;
 * **settlement** (一次性结清): a lender's offer in the scenario is taken when the MILP finds it
   improves the plan; for every loan, the break-even lump sum at a month is the largest one-off
@@ -751,6 +752,17 @@ def with_negotiated_plan(targets: Targets, replanner: Replanner | None = None,
     return targets._replace(negotiated=plan)
 
 
+def undisputed_penalty(loan: Loan, scenario: Scenario) -> float:
+    """The penalty interest owed now that disputing the charges above the cap leaves: they are
+    struck fees first, then penalty (``strike_charges``), so asking to waive the whole of it as
+    well counted the struck part twice (a lawyer's review: 京东金条's ¥210 disputed within ¥338.22,
+    then waived again). A judgment's charges are disputed in court, not with the lender: all of
+    its penalty is asked."""
+    parts = [loan.fees_owed, loan.penalty_owed, loan.interest_owed, loan.principal]
+    return float(strike_charges(parts, 0.0 if loan.enforcement else legal_cap(loan, scenario).disputable)[1])
+
+
 def scenario_penalty(scenario: Scenario, plan: PlanResult) -> np.ndarray:
-    """Penalty interest per loan: owed now plus what the plan is charged within the horizon."""
-    return np.array([loan.penalty_owed for loan in scenario.loans]) + plan.ledger.penalty.sum(axis=1)
+    """Penalty interest to ask waived, per loan: what is owed now and not already disputed as above
+    the cap, plus what the plan is charged within the horizon."""
+    return np.array([undisputed_penalty(loan, scenario) for loan in scenario.loans]) + plan.ledger.penalty.sum(axis=1)

@@ -13,7 +13,7 @@ import re
 from typing import Literal
 
 from .legal import DEFAULT_PENALTY_MARKUP
-from .negotiate import LoanTarget, Targets, acceleration_threshold, restructured_parts
+from .negotiate import LoanTarget, Targets, acceleration_threshold, restructured_parts, undisputed_penalty
 
 Lang = Literal["zh", "en"]
 
@@ -177,7 +177,7 @@ def _steps(targets: Targets, t: LoanTarget) -> list[tuple[str, dict]]:
         steps.append(("installments", dict(ask=ask, accelerated=loan.accelerated, start=_start(targets, t),
                                            made_of=(*restructured_parts(loan, cap), left_out))))
     if t.penalty_waiver > 0:
-        steps.append(("waiver", dict(t=t, owed=loan.penalty_owed)))
+        steps.append(("waiver", dict(t=t, owed=undisputed_penalty(loan, targets.scenario))))
     if t.offer_amount is not None:
         steps.append(("offer", dict(t=t)))
     if t.break_even is not None:

@@ -549,3 +549,28 @@ def test_restructure_limit_is_a_legal_parameter():
     assert asks and all(a.months <= 24 for a in asks.values())
     loose, _, _ = installment_asks(s, plan_terms(s), {})
     assert max(a.months for a in loose.values()) > 24  # the default allows 36 (cards 60)
+
+
+@pytest.mark.parametrize("name", ["three-overdue-loans", "private-loan-over-cap"])
+def test_penalty_disputed_as_above_the_cap_is_not_asked_waived_again(name):
+    # A lawyer's review: 京东金条's script disputed ¥338.22 above the cap (its ¥210 penalty within it:
+    # the cap strikes fees, then penalty, then interest) and then asked to "waive the ¥210" again;
+    # 私人借款's disputed ¥4,058.08 and asked ¥1,200 waived. What is disputed and what is asked
+    # waived now never count the same yuan twice.
+    import re
+
+    targets = negotiation_targets(load_scenario(SCENARIOS / f"{name}.toml"), with_break_even=False)
+    for t in targets.loans:
+        loan = targets.scenario.loans[t.index]
+        if loan.enforcement:
+            continue  # a judgment's charges are disputed in court: all its penalty is asked
+        text = script_for_lender(targets, t, "en")
+        asked = re.search(r"Please waive the ¥([\d,.]+) of penalty", text)
+        waived = float(asked[1].replace(",", "")) if asked else 0.0
+        # By hand: the dispute takes fees first, then penalty; the waiver asks only the rest.
+        struck_penalty = min(loan.penalty_owed, max(0.0, t.cap.disputable - loan.fees_owed))
+        assert waived == pytest.approx(loan.penalty_owed - struck_penalty, abs=0.01), t.loan
+        assert t.cap.disputable + waived <= loan.fees_owed + loan.penalty_owed + loan.interest_owed + 0.01, t.loan
+    jd = next(t for t in targets.loans if t.loan == "京东金条") if name.startswith("three") else None
+    if jd is not None:
+        assert "Please waive the ¥210.00" not in script_for_lender(targets, jd, "en")
