@@ -40,6 +40,7 @@ from .solve import LP_TIME_LIMIT, LpOutcome, PlanResult, PlanStatus, Replanner, 
 from .scenario import Loan, Scenario, month_index, month_label
 from .terms import (
     ACCELERATED,
+    ENFORCEMENT,
     LegalCap,
     PlanTerms,
     agreement_schedule,
@@ -611,18 +612,34 @@ def break_even(terms: PlanTerms, i: int, by: int, baseline: PlanResult, precisio
     the bisection over quick re-plans from 0 (:func:`break_even_bisection`, the same steps).
     The answer is never below the bisection's, and above it only where the bisection stopped
     short: the quick search's rules of thumb find no plan at some amounts below amounts where
-    they do. (On the counsellor case the relaxation's bound is loose, ¥6,087 against ¥5,990,
-    because it can pay a judgment's monthly minimum in part; there it is the bisection.)
+    they do. Where the re-plan at the bound does not beat it but one ``precision`` below does,
+    that is the answer: the largest lies between them.
     ``baseline_cost``: the baseline's quick-search cost when the caller has it."""
     budget = _baseline_cost(baseline.ledger.terms, Replanner()) if baseline_cost is None else baseline_cost
-    # Nothing more than all the money up to month ``by`` can be paid by then.
-    top = max(float(terms.cash0 + terms.net[:by].sum()), 0.0) + 1.0
-    bound = _upper_bound(terms, i, by, budget, top) if highspy is not None else None
+    bound = _upper_bound(terms, i, by, budget, free_money_by(terms, i, by)) if highspy is not None else None
     if bound is not None and bound > 0:
         bound = math.floor(bound * 100) / 100
         if settled_cost(terms, i, bound, by) <= budget:
             return bound  # no plan pays more and beats the baseline, and one pays this
+        below = math.floor((bound - precision) * 100) / 100
+        if below >= 0 and settled_cost(terms, i, below, by) <= budget:
+            return below  # one pays this, none pays more than the bound
     return break_even_bisection(terms, i, by, baseline, precision, budget)
+
+
+def free_money_by(terms: PlanTerms, i: int, by: int) -> float:
+    """The most any plan can pay loan ``i`` by 1-based month ``by`` (the LP bound's ceiling): the
+    money to then, less what must stay for later months' essentials and what every plan pays the
+    other loans by then: their agreed installments, and the monthly floor of a judgment in
+    enforcement now (each at most the loan's balance now: paid off sooner, it takes no more).
+    On the counsellor case ¥7,700 less ¥1,710 of floors: the relaxation alone, which may pay a
+    floor in part, gave ¥6,094 and left twelve bisections of about eighteen re-plans each."""
+    others = np.arange(terms.n_loans) != i
+    months = slice(0, by)
+    floors = terms.enforcement_floor[:, months] * terms.stage0[:, ENFORCEMENT, None]
+    owed_to_others = np.minimum(terms.agreed[:, months].sum(axis=1) + floors.sum(axis=1), terms.opening)
+    money = terms.cash0 + terms.net[months].sum() - terms.reserve[by - 1] - owed_to_others[others].sum()
+    return max(float(money), 0.0) + 0.01
 
 
 def private_limit(terms: PlanTerms, i: int, by: int, baseline: PlanResult,

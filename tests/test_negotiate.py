@@ -574,3 +574,28 @@ def test_penalty_disputed_as_above_the_cap_is_not_asked_waived_again(name):
     jd = next(t for t in targets.loans if t.loan == "京东金条") if name.startswith("three") else None
     if jd is not None:
         assert "Please waive the ¥210.00" not in script_for_lender(targets, jd, "en")
+
+
+def test_the_break_even_bound_leaves_a_judgments_monthly_floor_to_it():
+    # By hand: ¥3,000 a month after essentials, nothing in hand; a judgment in enforcement now takes
+    # at least 30 % of it each month ([escalation] enforcement_share, practice): ¥900, so by month 3
+    # ¥9,000 − ¥2,700 = ¥6,300 is all any plan can pay the other loan. The LP relaxation alone may
+    # pay the floor in part (on the counsellor case it said ¥6,094 where ¥5,990 was all there was,
+    # and twelve bisections followed). A settlement of the ¥8,000 loan for less than that beats
+    # the plan, so its break-even is the ¥6,300, found from the bound in two or three re-plans.
+    from optimizer.negotiate import free_money_by
+    from optimizer.solve import optimal_plan
+
+    judged = {"name": "判决贷", "principal": 30000, "apr": 0.24, "accelerated": True, "lawsuit": True,
+              "enforcement": True, "days_overdue": 400}
+    online = {"name": "网贷", "principal": 8000, "apr": 0.24, "installment": 800, "installments_left": 12,
+              "days_overdue": 60}
+    s = scenario_from_dict(scenario_with(judged, online, income=7000, essentials=4000))
+    terms = plan_terms(s)
+    i = terms.names.index("网贷")
+    assert free_money_by(terms, i, 3) == pytest.approx(6300.0, abs=0.02)
+    plan = optimal_plan(terms)
+    fast = break_even(terms, i, 3, plan)
+    assert 6300.0 - 0.5 <= fast <= 6300.01
+    slow = break_even_bisection(terms, i, 3, plan)
+    assert abs(fast - slow) <= 0.5
