@@ -215,7 +215,7 @@ def replay(terms: PlanTerms, plan: np.ndarray | Policy) -> Ledger:
     problems: list[str] = []
     reserve = terms.reserve
     floor = terms.enforcement_floor  # judgments first (computed once, not monthly)
-    settle_by = np.zeros(n, dtype=int) if terms.settle_by is None else terms.settle_by
+    settle_by = terms.settle_months
 
     stages[:, :, 0] = terms.stage0
     schedule[:, 0] *= ~terms.stage0[:, ACCELERATED]

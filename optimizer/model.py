@@ -289,8 +289,18 @@ def _grid(n: int, T: int) -> tuple[np.ndarray, np.ndarray]:
     return i.ravel(), t.ravel()
 
 
+def _loan_months(loans: np.ndarray, T: int) -> tuple[np.ndarray, np.ndarray]:
+    """(i, t) of every month of the given loans, loan by loan (as :func:`_grid` for all loans)."""
+    return np.repeat(loans, T), np.tile(np.arange(T), len(loans))
+
+
 def _cell_names(family: str, terms: PlanTerms) -> Callable[[], list[str]]:
     return lambda: [f"{family}[{loan},{month}]" for loan in terms.names for month in terms.months]
+
+
+def _names_at(family: str, terms: PlanTerms, i: np.ndarray, t: np.ndarray) -> Callable[[], list[str]]:
+    """Row names ``family[loan,month]`` for the cells (i, t) a family has rows for."""
+    return lambda: [f"{family}[{terms.names[a]},{terms.months[b]}]" for a, b in zip(i, t)]
 
 
 def effective_schedule(terms: PlanTerms) -> np.ndarray:
@@ -420,7 +430,7 @@ def overdue_principal_rows(terms: PlanTerms, layout: Layout, esc: Escalation) ->
     in force, never on unpaid interest (no compounding past the cap, DOMAIN.md §8)."""
     loans = np.nonzero(terms.simple_interest)[0]
     T = layout.T
-    i, t = np.repeat(loans, T), np.tile(np.arange(T), len(loans))
+    i, t = _loan_months(loans, T)
     row = np.arange(len(i))
     schedule = effective_schedule(terms)[i, t + 1]
     can = esc.free[i, ACCELERATED] & (t > 0) & (schedule > 0)
@@ -430,7 +440,7 @@ def overdue_principal_rows(terms: PlanTerms, layout: Layout, esc: Escalation) ->
                         layout.stage[i[can], ACCELERATED, t[can] - 1]]),
         np.concatenate([np.ones(len(i)), -np.ones(len(i)), -schedule[can]]),
         -schedule, np.where(schedule == 0, 0.0, INF),
-        lambda: [f"overdue_principal[{terms.names[a]},{terms.months[b]}]" for a, b in zip(i, t)],
+        _names_at("overdue_principal", terms, i, t),
     )
 
 
@@ -441,13 +451,13 @@ def overdue_principal_within_rows(terms: PlanTerms, layout: Layout) -> Block:
     friend, 2027-10: ¥125,122 overdue on ¥8,000, and the ledger ¥343 apart)."""
     loans = np.nonzero(terms.simple_interest)[0]
     T = layout.T
-    i, t = np.repeat(loans, T), np.tile(np.arange(T), len(loans))
+    i, t = _loan_months(loans, T)
     row = np.arange(len(i))
     return Block(
         "overdue_principal_within", np.concatenate([row, row]),
         np.concatenate([layout.overdue_principal[i, t], layout.principal[i, t]]),
         np.concatenate([np.ones(len(i)), -np.ones(len(i))]), np.full(len(i), -INF), np.zeros(len(i)),
-        lambda: [f"overdue_principal_within[{terms.names[a]},{terms.months[b]}]" for a, b in zip(i, t)],
+        _names_at("overdue_principal_within", terms, i, t),
     )
 
 
@@ -469,7 +479,7 @@ def principal_rows(terms: PlanTerms, layout: Layout, esc: Escalation, extra_mone
     to ``behind``."""
     loans = np.nonzero(terms.simple_interest)[0]
     T = layout.T
-    i, t = np.repeat(loans, T), np.tile(np.arange(T), len(loans))
+    i, t = _loan_months(loans, T)
     k = len(i)
     row = np.arange(k)
     later = t > 0
@@ -533,18 +543,15 @@ def charges_first_rows(terms: PlanTerms, layout: Layout, esc: Escalation) -> lis
     MPS files) gets the same model. Rows for loans with simple interest that can escalate."""
     loans = np.nonzero(terms.simple_interest & esc.watch)[0]
     T = layout.T
-    i, t = np.repeat(loans, T), np.tile(np.arange(T), len(loans))
+    i, t = _loan_months(loans, T)
     row = np.arange(len(i))
     cols = np.concatenate([layout.cleared[i, t], layout.behind[i, t]])
     ones = np.ones(2 * len(i))
 
-    def names(family):
-        return lambda: [f"{family}[{terms.names[a]},{terms.months[b]}]" for a, b in zip(i, t)]
-
     return [Block("charges_first", np.concatenate([row, row]), cols, ones, np.ones(len(i)), np.full(len(i), INF),
-                  names("charges_first")),
+                  _names_at("charges_first", terms, i, t)),
             Block("charges_regime", np.concatenate([row, row]), cols, ones, np.full(len(i), -INF), np.full(len(i), 2.0),
-                  names("charges_regime"))]
+                  _names_at("charges_regime", terms, i, t))]
 
 
 def with_regime(arrays: LpArrays, regime: np.ndarray | None, search_unwatched: bool = False) -> LpArrays:
@@ -605,8 +612,7 @@ def behind_rows(terms: PlanTerms, layout: Layout, esc: Escalation) -> Block:
     O[t] − (M − S[t])·behind[t] − S[t]·accelerated[t−1] ≤ 0."""
     loans = np.nonzero(esc.watch)[0]
     T = layout.T
-    i = np.repeat(loans, T)
-    t = np.tile(np.arange(T), len(loans))
+    i, t = _loan_months(loans, T)
     row = np.arange(len(i))
     schedule = effective_schedule(terms)[i, t + 1]
     tight = (schedule > 0) & esc.free[i, ACCELERATED] & (t > 0)
@@ -729,15 +735,14 @@ def unreported_rows(terms: PlanTerms, layout: Layout, esc: Escalation) -> Block:
     T = layout.T
     loans = [i for i in range(layout.n) if esc.free[i, REPORTED] and not esc.from_start[i]
              and np.isfinite(esc.unreported[i]) and terms.stage_weight[REPORTED] > 0]
-    i = np.repeat(np.array(loans, dtype=int), T)
-    t = np.tile(np.arange(T), len(loans))
+    i, t = _loan_months(np.array(loans, dtype=int), T)
     row = np.arange(len(i))
     u = esc.unreported[i]
     k = WEIGHTED_STAGES.index(REPORTED)
     return Block("unreported", np.concatenate([row, row, row]),
                  np.concatenate([layout.weighted[i, k, t], layout.overdue[i, t], layout.stage[i, REPORTED, t]]),
                  np.concatenate([np.ones(len(i)), -np.ones(len(i)), -u]), -u, np.full(len(i), INF),
-                 lambda: [f"unreported[{terms.names[a]},{terms.months[b]}]" for a, b in zip(i, t)])
+                 _names_at("unreported", terms, i, t))
 
 
 def single_run_rows(terms: PlanTerms, layout: Layout, esc: Escalation) -> Block:
@@ -829,7 +834,7 @@ def enforcement_rows(terms: PlanTerms, layout: Layout, esc: Escalation) -> Block
                  np.concatenate([layout.pay[i, t], layout.behind[i, t], layout.stage[i[later], ENFORCEMENT, t[later] - 1]]),
                  np.concatenate([np.ones(len(i)), -x, -x[later]]),
                  np.where(later, -x, 0.0), np.full(len(i), INF),
-                 lambda: [f"judgment_first[{terms.names[a]},{terms.months[b]}]" for a, b in zip(i, t)])
+                 _names_at("judgment_first", terms, i, t))
 
 
 def harm_order_rows(terms: PlanTerms, layout: Layout) -> Block:
@@ -839,7 +844,7 @@ def harm_order_rows(terms: PlanTerms, layout: Layout) -> Block:
     k = np.arange(len(i))
     return Block("sued_first", k, layout.balance[i, t], np.ones(len(i)), np.full(len(i), -INF),
                  terms.ceiling[i, t] + 1e-6,  # solver noise only: half a fen would be a debt the ledger settles
-                 lambda: [f"sued_first[{terms.names[a]},{terms.months[b]}]" for a, b in zip(i, t)])
+                 _names_at("sued_first", terms, i, t))
 
 
 def while_waiting_rows(terms: PlanTerms, layout: Layout) -> Block:

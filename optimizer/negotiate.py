@@ -474,7 +474,7 @@ def negotiated_terms(
             # Paid in full by its month, like an agreed settlement (plan_terms): the lump sum paid
             # late lapses (a lawyer's review: the negotiated plan paid ¥6,317.43 of an ¥8,000
             # settlement by its month and the rest a month late, with money that fitted in time).
-            out = out.settle(i, amount, by)._replace(paid_by=(*out.paid_by, (i, by)))
+            out = out.settle(i, amount, by, binding=True)
     # Until a friend asked to wait is repaid, no other lender is paid ahead (model.while_waiting_rows):
     # asking someone paid on time for a favour while paying off another lender early is not what a
     # counsellor would sign (the counsellor plan once paid 花呗 off with ¥4,511 in the fifth month of

@@ -131,7 +131,7 @@ def short_of_contract(result: PlanResult) -> dict[str, ShortOfContract]:
     out: dict[str, ShortOfContract] = {}
     for i, name in enumerate(terms.names):
         contract = float(terms.installment[i])
-        if contract <= 0 or terms.agreed[i].any() or (terms.settle_by is not None and terms.settle_by[i]):
+        if contract <= 0 or terms.agreed[i].any() or terms.settle_months[i]:
             continue
         pay = ledger.payments[i]
         short = ((ledger.schedule[i, :-1] > 0) & ~ledger.behind[i, 1:] & (ledger.balance[i, 1:] >= 0.005)

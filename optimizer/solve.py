@@ -672,13 +672,11 @@ def solve_arrays(arrays: LpArrays, solver: str = "highs", time_limit: float | No
     # answer, the start and the seed is the plan.
     for found in (first, base, seed):
         if found is not None and (solution.outcome is not LpOutcome.OPTIMAL or found.objective < solution.objective - 1e-9):
-            own = general if found.regime is None else with_regime(general, found.regime)
-            polished = polish(own, found, lp)
+            polished = polish(with_regime(general, found.regime), found, lp)
             gap = solution.gap if solution.outcome is LpOutcome.OPTIMAL else math.nan
             solution = polished._replace(gap=gap)
     if solution.outcome is LpOutcome.OPTIMAL and arrays.terms.simple_interest.any():
-        own = general if solution.regime is None else with_regime(general, solution.regime)
-        solution = improve_regime(own, solution, lp)
+        solution = improve_regime(with_regime(general, solution.regime), solution, lp)
     return solution
 
 
@@ -789,7 +787,7 @@ class Replanner:
             if solution.outcome is LpOutcome.ERROR:  # stopped: the next solve of the shape starts afresh
                 self._models.pop(shape, None)
             return solution
-        if solution.outcome is LpOutcome.ERROR or (confirm and warm and solution.outcome is not LpOutcome.OPTIMAL):
+        if solution.outcome is LpOutcome.ERROR or (warm and solution.outcome is not LpOutcome.OPTIMAL):
             # An error, or a warm model saying "no plan", is checked by a cold solve, so a plan the
             # money allows is never lost to a warm start gone wrong; a model the cold solve
             # contradicts is dropped. (The "infeasible" once seen on the Negotiate view was the kept

@@ -185,6 +185,11 @@ class PlanTerms(NamedTuple):
         return np.zeros(self.n_loans, dtype=bool) if self.simple is None else self.simple
 
     @property
+    def settle_months(self) -> np.ndarray:
+        """(n,) int: the month each loan's lump-sum settlement is due by (see ``settle_by``; 0: none)."""
+        return np.zeros(self.n_loans, dtype=int) if self.settle_by is None else self.settle_by
+
+    @property
     def opening_principal(self) -> np.ndarray:
         return self.opening_parts[:, 3].copy()
 
@@ -291,10 +296,12 @@ class PlanTerms(NamedTuple):
         """Yuan per yuan-month overdue of each loan given its stages (n, 4) bool."""
         return self.static_risk + stages.astype(float) @ self.stage_weight
 
-    def settle(self, i: int, amount: float, by_month: int) -> PlanTerms:
+    def settle(self, i: int, amount: float, by_month: int, binding: bool = False) -> PlanTerms:
         """Loan ``i`` settled (一次性结清): ``amount`` owed, no interest, due by plan month ``by_month``
         (1-based); the rest is waived. Not overdue while the agreement's window runs; paid late,
-        the unpaid part bears the loan's penalty rate."""
+        the unpaid part bears the loan's penalty rate. ``binding``: a settlement agreed or taken,
+        paid in full by its month in every plan the optimizer makes (``paid_by``); without it the
+        caller states the deadline itself (the break-even's models: ``ModelOptions.due``)."""
         r, rp, opening, parts, schedule = (a.copy() for a in (self.r, self.rp, self.opening, self.opening_parts, self.schedule))
         premium = np.zeros(self.n_loans) if self.premium is None else self.premium.copy()
         premium[i] = amount - self.opening[i]
@@ -308,11 +315,11 @@ class PlanTerms(NamedTuple):
         agreed[i] = 0.0
         installment = self.installment.copy()
         installment[i] = 0.0
-        settle_by = np.zeros(self.n_loans, dtype=int) if self.settle_by is None else self.settle_by.copy()
+        settle_by = self.settle_months.copy()
         settle_by[i] = by_month
         return self._replace(r=r, rp=rp, opening=opening, opening_parts=parts, schedule=schedule, premium=premium,
                              stage0=stage0, agreed=agreed, installment=installment, simple=self._contract(i),
-                             settle_by=settle_by)
+                             settle_by=settle_by, paid_by=(*self.paid_by, (i, by_month)) if binding else self.paid_by)
 
     def _contract(self, i: int) -> np.ndarray:
         """``simple`` with loan ``i`` under an agreement's own terms (not simple interest)."""
@@ -469,7 +476,7 @@ def plan_terms(scenario: Scenario) -> PlanTerms:
             terms = terms.agree(i, sched, 0.0, float(sched[0]))
         else:
             by = min(max(month_index(scenario.start, deal.by) + 1, 1), T)
-            terms = terms.settle(i, deal.amount, by)._replace(paid_by=(*terms.paid_by, (i, by)))
+            terms = terms.settle(i, deal.amount, by, binding=True)
     return terms
 
 
