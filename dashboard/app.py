@@ -451,8 +451,11 @@ def negotiate_view(scenario: Scenario, lang: str, loans_box, title: str) -> None
     names = [x.loan for x in order]
     if st.session_state.get("script_for") not in names:
         st.session_state["script_for"] = names[0]
+    # The label names the lender only: with the call rank in it, a rank that changed under a kept
+    # choice (the counsellor case's friend, first at one income and twelfth at ¥8,500) still showed
+    # the old "1." in Chromium; the rank is in the targets table and in the options' order.
     chosen = st.selectbox(t("script_for", lang), names, key="script_for", placeholder=t("choose", lang),
-                          format_func=lambda n: next(f"{x.call_rank}. {state.who(x.lender, x.loan, lang)}" for x in order if x.loan == n))
+                          format_func=lambda n: next(state.who(x.lender, x.loan, lang) for x in order if x.loan == n))
     target = next(x for x in order if x.loan == chosen)
     target = target._replace(break_even=engine.limit(sj, tg, target.index))
     st.markdown(t("say_this", lang, lender=target.lender))
