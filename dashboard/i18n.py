@@ -115,6 +115,9 @@ _TEXT: dict[str, tuple[str, str]] = {
                           "Until the lender agrees in writing or a court applies the cap, its system counts the difference as overdue "
                           "and may report it: dispute the charges in writing first (the letters)."),
     "triggers_title": ("这个计划会引发什么", "What this plan triggers"),
+    "kept_current": ("每个方案都按期还{loans}：每月的钱够付它们的分期，让它们逾期就是制造本可避免的新逾期。",
+                     "Every plan keeps {loans} current: the money covers their installments every month, so "
+                     "letting them fall behind would be a default the plan could avoid."),
     "triggers_none": ("按这个计划，不会再有借款被上报征信、要求全额还款、起诉或强制执行。",
                       "With this plan no loan is newly reported, accelerated, sued or enforced."),
     "triggers_note": ("时间按行业惯例估计（不是法律规定），以合同和出借方的实际做法为准。",

@@ -157,6 +157,12 @@ def _print_plan(result: PlanResult, summary: PlanSummary, show_months: int, reco
         print(f"Best plan found within the time limit (--time-limit); its weighted cost is at most "
               f"{result.gap:.1%} above the best possible (not proven optimal).")
     print(triggers_text(summary.triggers, reported_already_likely(terms)))
+    kept = [name for name, k in zip(terms.names, terms.kept_current) if k]
+    if kept:
+        print(f"Kept current in every plan: {', '.join(kept)}. The money covers their installments every month, "
+              "so no plan here lets them fall behind (that would be a default it could avoid). Where that leaves "
+              "another loan behind longer, `[escalation] keep_performing_current = false` shows the plan the "
+              "weights alone would make; asking a lender to wait (`debtplan targets`) may free the money instead.")
     if terms.carry_out > 0.005:
         print(f"Keeps {yuan(terms.carry_out)} at the end for the agreed installments due after {terms.months[-1]}: "
               "the money then falls short of them, and an installment paid short breaks an agreement.")

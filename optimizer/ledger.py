@@ -44,8 +44,9 @@ class MonthView(NamedTuple):
     due: np.ndarray  # (n,) what the lender demands now: owed above the schedule in force
     available: float  # cash carried over + this month's money − what later months' essentials need
     stages: np.ndarray  # (n, 4) bool: stages reached so far (STAGES order)
-    # (n,) what must be paid this month: an agreement's installment, and the floor of a loan in
-    # enforcement, now or since an earlier month of the plan (PlanTerms.enforcement_floor), each
+    # (n,) what must be paid this month: an agreement's installment, the floor of a loan in
+    # enforcement, now or since an earlier month of the plan (PlanTerms.enforcement_floor), and
+    # the installment of a performing loan the money keeps current (PlanTerms.kept_current), each
     # at most what is owed
     agreed: np.ndarray
     # (n,) what is still owed on a loan settled by a lump sum whose month has not passed (0 for the
@@ -215,6 +216,7 @@ def replay(terms: PlanTerms, plan: np.ndarray | Policy) -> Ledger:
     problems: list[str] = []
     reserve = terms.reserve
     floor = terms.enforcement_floor  # judgments first (computed once, not monthly)
+    kept = terms.kept_current  # performing loans the money keeps current: their installments too
     settle_by = terms.settle_months
 
     stages[:, :, 0] = terms.stage0
@@ -243,7 +245,7 @@ def replay(terms: PlanTerms, plan: np.ndarray | Policy) -> Ledger:
         owed = balance[:, t] + interest[:, t] + penalty[:, t] + fees[:, t]
         available = cash[t] + terms.net[t]
         installment, due = demanded(schedule, terms.r, owed, t)
-        must = np.maximum(terms.agreed[:, t], floor[:, t] * now[:, ENFORCEMENT])
+        must = np.maximum(np.maximum(terms.agreed[:, t], floor[:, t] * now[:, ENFORCEMENT]), installment * kept)
         settling = owed * (t < settle_by)
         view = MonthView(t, owed, due, available - reserve[t], now.copy(), np.minimum(must, owed), settling)
         pay = np.asarray(decide(view), dtype=float)

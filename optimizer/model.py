@@ -31,7 +31,12 @@ the penalty rate, plus fees):
 * the overdue rows become O[t] − B[t] − S[t]·accelerated[t−1] ≥ −S[t] (acceleration makes the whole
   balance due), and the balance rows add each stage's fee the month after it is reached.
 
-Four of a lawyer's rules are constraints, not weights (README):
+Five of a lawyer's rules are constraints, not weights (README):
+
+* no default the money could avoid: a loan performing now that the money keeps current
+  (:attr:`optimizer.terms.PlanTerms.kept_current`) has its ``behind`` columns fixed at 0, so its
+  installment rows are hard, like an agreement's (and the ledger pays its installment first in
+  every rule of thumb);
 
 * one run behind per loan (:func:`single_run_rows`: ``started[i,t]`` binaries for loans current
   now; ``behind`` never rises again for a loan behind now). They also make the model much
@@ -823,7 +828,7 @@ def enforcement_rows(terms: PlanTerms, layout: Layout, esc: Escalation) -> Block
     now = terms.enforced_now
     # Rows wherever a floor may apply, zero or not, so a change of money keeps the model's shape
     # (warm re-solves).
-    i, t = np.nonzero(terms.may_be_enforced & (now[:, None] | esc.free[:, ENFORCEMENT, None]))
+    i, t = np.nonzero(terms.enforceable & (now[:, None] | esc.free[:, ENFORCEMENT, None]))
     later = ~now[i] & (t >= 1)
     i, t, later = i[now[i] | later], t[now[i] | later], later[now[i] | later]
     x = floor[i, t]
@@ -885,22 +890,12 @@ def while_waiting_rows(terms: PlanTerms, layout: Layout) -> Block:
                           for a, b, c in zip(w, j, t)])
 
 
-def installments_due(terms: PlanTerms) -> np.ndarray:
-    """(n, T) each month's installment: the step of the schedule in force (the contract's, or an
-    agreement's), 0 where nothing falls due (accelerated before the plan, after the last one).
-    The ledger takes the same step each month (:func:`optimizer.ledger.replay`)."""
-    T = terms.horizon
-    s = effective_schedule(terms)[:, :T + 1]
-    step = np.maximum(0.0, s[:, :-1] * (1.0 + terms.r)[:, None] - s[:, 1:])
-    return np.where(s[:, :-1] > 0, step, 0.0)
-
-
 def _installments(terms: PlanTerms, esc: Escalation) -> tuple[np.ndarray, np.ndarray]:
     """(n, T) the installment each month's row asks for (0: no row), and whether it is an
     agreement's (hard). Contract installments only where the loan can still escalate (elsewhere
     ``behind`` is fixed at 1 and such a row would say nothing)."""
     agreed = terms.agreed[:, :terms.horizon]
-    contract = installments_due(terms) * (esc.watch & ~agreed.any(axis=1))[:, None]
+    contract = terms.installments_due * (esc.watch & ~agreed.any(axis=1))[:, None]
     return np.where(agreed > 0, agreed, contract), agreed > 0
 
 
@@ -1089,11 +1084,15 @@ def build_arrays(terms: PlanTerms, options: ModelOptions = ModelOptions()) -> Lp
     # Escalation columns: behind is binary where the loan can still escalate (1 elsewhere: the
     # row it sits in is then empty of meaning); stages are fixed where the start or the calendar
     # decides them, within [0, 1] elsewhere.
+    # A performing loan the money keeps current (PlanTerms.kept_current) is never behind: its
+    # installment rows become hard, like an agreement's.
+    kept = terms.kept_current & esc.watch
     upper[layout.behind] = 1.0
     lower[layout.behind[~esc.watch]] = 1.0
-    integer.append(layout.behind[esc.watch].ravel())
+    upper[layout.behind[kept]] = 0.0
+    integer.append(layout.behind[esc.watch & ~kept].ravel())
     # started: a binary for loans current now that can still escalate; unused (0) elsewhere.
-    runs = esc.watch & ~esc.from_start
+    runs = esc.watch & ~esc.from_start & ~kept
     upper[layout.started[runs]] = 1.0 if options.single_run else 0.0
     upper[layout.started[~runs]] = 0.0
     if options.single_run:

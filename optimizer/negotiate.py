@@ -630,14 +630,17 @@ def break_even(terms: PlanTerms, i: int, by: int, baseline: PlanResult, precisio
 def free_money_by(terms: PlanTerms, i: int, by: int) -> float:
     """The most any plan can pay loan ``i`` by 1-based month ``by`` (the LP bound's ceiling): the
     money to then, less what must stay for later months' essentials and what every plan pays the
-    other loans by then: their agreed installments, and the monthly floor of a judgment in
-    enforcement now (each at most the loan's balance now: paid off sooner, it takes no more).
+    other loans by then: their agreed installments, the monthly floor of a judgment in
+    enforcement now and the installments of the loans kept current (each at most the loan's
+    balance now: paid off sooner, it takes no more).
     On the counsellor case ¥7,700 less ¥1,710 of floors: the relaxation alone, which may pay a
     floor in part, gave ¥6,094 and left twelve bisections of about eighteen re-plans each."""
     others = np.arange(terms.n_loans) != i
     months = slice(0, by)
     floors = terms.enforcement_floor[:, months] * terms.stage0[:, ENFORCEMENT, None]
-    owed_to_others = np.minimum(terms.agreed[:, months].sum(axis=1) + floors.sum(axis=1), terms.opening)
+    kept = terms.installments_due[:, months] * terms.kept_current[:, None]
+    owed_to_others = np.minimum(terms.agreed[:, months].sum(axis=1) + floors.sum(axis=1) + kept.sum(axis=1),
+                                terms.opening)
     money = terms.cash0 + terms.net[months].sum() - terms.reserve[by - 1] - owed_to_others[others].sum()
     return max(float(money), 0.0) + 0.01
 

@@ -355,6 +355,9 @@ class Escalation(_Frozen):
         description="share of each month's money (after essentials and agreed installments) paid to judgments "
                     "in enforcement until they are paid, split between the loans that can be in enforcement by then "
                     "(practice; a court's 执行和解 sets the real figure)")
+    keep_performing_current: bool = Field(
+        True, description="every plan keeps current a loan performing now whose installments the money covers every "
+                          "month (no default the money could avoid); false: the weights decide, to compare")
 
 
 class Agreement(_Frozen):

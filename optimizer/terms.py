@@ -161,6 +161,11 @@ class PlanTerms(NamedTuple):
     # (n,) int: for a loan settled by a lump sum (``settle``), the 1-based plan month by which it
     # is paid in full; 0: none. What the rules of thumb save toward first (they keep what is signed).
     settle_by: np.ndarray | None = None
+    # (n,) bool: the loans every plan keeps current, fixed; None: worked out from the money
+    # (``kept_current``). A break-even's settled model fixes the set its plan without the
+    # settlement keeps: money a lump sum would take from a performing loan's installments is not
+    # money the borrower can offer (a lawyer's review: the limits spent it).
+    keep: np.ndarray | None = None
 
     @property
     def n_loans(self) -> int:
@@ -275,7 +280,16 @@ class PlanTerms(NamedTuple):
     def may_be_enforced(self) -> np.ndarray:
         """(n, T) bool: the loan can be in enforcement during month t (0-based), so a floor may
         apply: it reached enforcement by the end of 1-based month t at the earliest (0: before the
-        plan), and no agreement or settlement of its own sets what it is paid."""
+        plan), no agreement or settlement of its own sets what it is paid, and it is not a loan
+        every plan keeps current (``kept_current``: it never gets there; counted, it took a share
+        of the floor from the judgments, a lawyer's review found: ¥487.50 each instead of ¥650)."""
+        return self.enforceable & ~self.kept_current[:, None]
+
+    @property
+    def enforceable(self) -> np.ndarray:
+        """``may_be_enforced`` before the loans kept current are left out: where the model's
+        judgment rows sit (a loan kept current has floor 0 there), so a slider that changes which
+        loans the money keeps current keeps the model's shape and its warm re-solve."""
         months = len(self.net)
         return ~self.own_payments[:, None] & (self.earliest[:, ENFORCEMENT, None] <= np.arange(months)[None, :])
 
@@ -285,6 +299,63 @@ class PlanTerms(NamedTuple):
         settled = np.zeros(self.n_loans, dtype=bool)
         settled[[i for i, _ in self.paid_by]] = True
         return self.agreed.any(axis=1) | settled
+
+    @property
+    def installments_due(self) -> np.ndarray:
+        """(n, T) each month's installment: the step of the schedule in force (the contract's, or an
+        agreement's), 0 where nothing falls due (accelerated before the plan, after the last one).
+        The ledger takes the same step each month (:func:`optimizer.ledger.demanded`)."""
+        s = (self.schedule * ~self.stage0[:, ACCELERATED, None])[:, :self.horizon + 1]
+        step = np.maximum(0.0, s[:, :-1] * (1.0 + self.r)[:, None] - s[:, 1:])
+        return np.where(s[:, :-1] > 0, step, 0.0)
+
+    @property
+    def kept_current(self) -> np.ndarray:
+        """(n,) bool: loans performing now (on schedule, never behind, no agreement or settlement of
+        their own) that every plan keeps current, because the money allows it: a lawyer does not
+        sign a plan that creates a default it could avoid (DOMAIN.md §6: "a plan that keeps a
+        performing loan current avoids it"). Before, the weights decided, and on the counsellor
+        case the optimal plan stopped paying the friend's ¥700 a month from the first month
+        (sued by the model's own calendar in 2027-03) to pay a judgment down faster.
+
+        "Allows" is checked month by month, the way any plan can keep it, not only a plan that
+        saves ahead: each month's own money (plus the reserve the last month kept, less the one
+        this month keeps) covers the agreed installments, every judgment floor that may apply and
+        the kept loans' installments, and what is left by each settlement's month covers its lump
+        sum. Loans are added smallest installments first, so as many as the money allows are
+        kept; where even the smallest does not fit, the weights decide, as before."""
+        if self.keep is not None:
+            return self.keep.copy()
+        n, T = self.n_loans, self.horizon
+        kept = np.zeros(n, dtype=bool)
+        steps = self.installments_due
+        performing = ((self.days0 <= 0) & ~self.stage0.any(axis=1) & ~self.own_payments
+                      & (self.opening_overdue < 0.005) & (self.settle_months == 0) & (steps.sum(axis=1) > 0))
+        if not performing.any():
+            return kept
+        reserve = self.reserve
+        net = self.net[:T]
+        free = net - reserve + np.concatenate([[self.cash0], reserve[:-1]])
+        # The judgments' floors take the share of the money whichever loans they fall to
+        # (enforcement_floor splits it between those that may be in enforcement by then).
+        months = len(self.net)
+        floor_money = np.maximum(0.0, self.net - self.agreed[:, :months].sum(axis=0) - self.reserve)
+        floors = self.enforcement_share * floor_money * self.enforceable.any(axis=0)
+        room = free - self.agreed[:, :T].sum(axis=0) - floors[:T]
+        lumps = [(int(m), float(self.opening[i])) for i, m in enumerate(self.settle_months) if m > 0]
+
+        def fits(left: np.ndarray) -> bool:
+            if (left < -0.005).any():
+                return False
+            saved = np.cumsum(left)
+            return all(saved[m - 1] >= sum(a for k, a in lumps if k <= m) - 0.005 for m, _ in lumps)
+
+        used = np.zeros(T)
+        for i in sorted(np.nonzero(performing)[0], key=lambda k: (steps[k].sum(), k)):
+            if fits(room - used - steps[i]):
+                kept[i] = True
+                used += steps[i]
+        return kept
 
     @property
     def enforced_now(self) -> np.ndarray:
@@ -317,7 +388,11 @@ class PlanTerms(NamedTuple):
         installment[i] = 0.0
         settle_by = self.settle_months.copy()
         settle_by[i] = by_month
-        return self._replace(r=r, rp=rp, opening=opening, opening_parts=parts, schedule=schedule, premium=premium,
+        keep = None
+        if not binding:  # a lump sum asked about, not agreed: it may not take a kept loan's money
+            keep = self.kept_current.copy()
+            keep[i] = False
+        return self._replace(keep=keep, r=r, rp=rp, opening=opening, opening_parts=parts, schedule=schedule, premium=premium,
                              stage0=stage0, agreed=agreed, installment=installment, simple=self._contract(i),
                              settle_by=settle_by, paid_by=(*self.paid_by, (i, by_month)) if binding else self.paid_by)
 
@@ -465,6 +540,7 @@ def plan_terms(scenario: Scenario) -> PlanTerms:
         essentials_short=short,
         enforcement_share=esc.enforcement_share,
         simple=np.full(len(scenario.loans), capped),
+        keep=None if esc.keep_performing_current else np.zeros(len(scenario.loans), dtype=bool),
     )
     for i, loan in enumerate(scenario.loans):
         deal = loan.agreement

@@ -555,6 +555,71 @@ def test_performing_loans_the_money_can_keep_current_are_kept_current():
     assert ledger.balance[names.index("京东金条"), 24] < 0.005 and (ledger.overdue[names.index("京东金条")] == 0).all()
 
 
+def judgment_and_friend(income: float, lawsuit: float = 0.3) -> dict:
+    """A judgment in enforcement and a friend's loan paid on time (private, 6 %, 12 installments)."""
+    return {
+        "title": "judgment and a friend", "start": "2027-01", "horizon_months": 24, "income": income,
+        "essentials": 3500,
+        "weights": {"interest": 1.0, "lawsuit": lawsuit, "enforcement": 0.5, "credit": 0.0, "collection": 0.0},
+        "loans": [
+            {"name": "法院执行贷", "principal": 20000, "apr": "24%", "accelerated": True, "lawsuit": True,
+             "enforcement": True, "credit_reported": True, "days_overdue": 400},
+            {"name": "朋友借款", "lender_type": "private", "principal": 6000, "apr": "6%", "installments": 12},
+        ],
+    }
+
+
+@pytest.mark.parametrize("lawsuit", [0.3, 0.0])
+def test_a_performing_loan_the_money_covers_every_month_is_never_let_fall_behind(tmp_path, lawsuit):
+    # ¥1,500 a month after essentials: the judgment's floor is 30 % of it (¥450) and the friend's
+    # installment npf.pmt(0.5 %, 12, 6000) = ¥516.40, ¥966.40 together, so every plan can keep the
+    # friend current. On the weights alone the optimal plan let the friend fall behind to pay the
+    # judgment down sooner (3 months behind; 20 with no lawsuit weight): a default it could avoid.
+    installment = float(-npf.pmt(0.06 / 12, 12, 6000))
+    assert installment == pytest.approx(516.40, abs=0.005)
+    scenario = scenario_from_dict(judgment_and_friend(5000, lawsuit))
+    terms = plan_terms(scenario)
+    assert list(terms.kept_current) == [False, True]
+    plans = {"optimal": make_plan(scenario).ledger,
+             **{name: replay(terms, policy(terms, scenario)) for name, policy in POLICIES.items()}}
+    for name, ledger in plans.items():
+        # Every month its installment in full (or what is left owed: pro-rata pays it off early).
+        assert not ledger.missed[1].any() and ledger.overdue[1].max() == 0.0, name
+        assert (ledger.payments[1, :12] >= np.minimum(installment, ledger.balance[1, :12]) - 0.01).all(), name
+        assert ledger.balance[1, 12] < 0.005, name
+    path = tmp_path / "friend.toml"
+    path.write_text(
+        'start = "2027-01"\nhorizon_months = 24\nincome = 5000\nessentials = 3500\n'
+        '[weights]\nlawsuit = 0.3\nenforcement = 0.5\ncredit = 0.0\ncollection = 0.0\n'
+        '[[loans]]\nname = "法院执行贷"\nprincipal = 20000\napr = "24%"\naccelerated = true\nlawsuit = true\n'
+        'enforcement = true\ncredit_reported = true\ndays_overdue = 400\n'
+        '[[loans]]\nname = "朋友借款"\nlender_type = "private"\nprincipal = 6000\napr = "6%"\ninstallments = 12\n',
+        encoding="utf-8")
+    out = run_cli("solve", path)
+    assert out.returncode == 0, out.stderr
+    assert "Kept current in every plan: 朋友借款." in out.stdout
+    assert "朋友借款: none" in out.stdout
+
+
+def test_the_rule_can_be_turned_off_to_compare():
+    # [escalation] keep_performing_current = false: the weights alone decide, and on this case they
+    # let the friend fall behind to pay the judgment down sooner.
+    data = judgment_and_friend(5000)
+    data["escalation"] = {"keep_performing_current": False}
+    scenario = scenario_from_dict(data)
+    assert not plan_terms(scenario).kept_current.any()
+    assert make_plan(scenario).ledger.missed[1].any()
+
+
+def test_a_performing_loan_the_money_cannot_cover_is_left_to_the_weights():
+    # ¥400 a month after essentials: less than the ¥516.40 installment even before the judgment's
+    # floor (30 % of ¥400 = ¥120), so no plan can keep it current and none is told to.
+    scenario = scenario_from_dict(judgment_and_friend(3900))
+    terms = plan_terms(scenario)
+    assert not terms.kept_current.any()
+    assert make_plan(scenario).ledger.missed[1].any()
+
+
 def test_a_judgment_in_enforcement_gets_its_share_every_month_until_paid():
     # ¥3,000 a month after essentials, no agreement, no later shortfall: the judgment gets at
     # least 30 % of it (¥900) every month until paid off, in the optimal plan and in every rule of
