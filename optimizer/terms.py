@@ -315,8 +315,8 @@ class PlanTerms(NamedTuple):
         their own) that every plan keeps current, because the money allows it: a lawyer does not
         sign a plan that creates a default it could avoid (DOMAIN.md §6: "a plan that keeps a
         performing loan current avoids it"). Before, the weights decided, and on the counsellor
-        case the optimal plan stopped paying the friend's ¥700 a month from the first month
-        (sued by the model's own calendar in 2027-03) to pay a judgment down faster.
+        case at ¥8,500 a month the optimal plan stopped paying the friend's ¥700 a month from the
+        first month (sued by the model's own calendar in 2027-03) to pay a judgment down faster.
 
         "Allows" is checked month by month, the way any plan can keep it, not only a plan that
         saves ahead: each month's own money (plus the reserve the last month kept, less the one
@@ -388,9 +388,11 @@ class PlanTerms(NamedTuple):
         installment[i] = 0.0
         settle_by = self.settle_months.copy()
         settle_by[i] = by_month
-        keep = None
-        if not binding:  # a lump sum asked about, not agreed: it may not take a kept loan's money
-            keep = self.kept_current.copy()
+        # A lump sum asked about, not agreed, may not take a kept loan's money: the set is fixed.
+        # One agreed or taken is the money's to carry: the set is worked out with it (or stays
+        # off, when the scenario turns the rule off).
+        keep = self.kept_current.copy() if not binding or self.keep is not None else None
+        if keep is not None:
             keep[i] = False
         return self._replace(keep=keep, r=r, rp=rp, opening=opening, opening_parts=parts, schedule=schedule, premium=premium,
                              stage0=stage0, agreed=agreed, installment=installment, simple=self._contract(i),

@@ -609,6 +609,11 @@ def test_the_rule_can_be_turned_off_to_compare():
     scenario = scenario_from_dict(data)
     assert not plan_terms(scenario).kept_current.any()
     assert make_plan(scenario).ledger.missed[1].any()
+    # Off stays off when a settlement is agreed on another loan (the terms are rebuilt with it).
+    data["loans"][0]["agreement"] = {"kind": "settlement", "amount": 5000, "by": "2027-06"}
+    assert not plan_terms(scenario_from_dict(data)).kept_current.any()
+    data["escalation"] = {}
+    assert plan_terms(scenario_from_dict(data)).kept_current.tolist() == [False, True]
 
 
 def test_a_performing_loan_the_money_cannot_cover_is_left_to_the_weights():
