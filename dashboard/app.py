@@ -294,7 +294,7 @@ def triggers_section(scenario: Scenario, lang: str) -> None:
         if loan.name in new:
             rows.append(f"- **{loan.name}**{colon}{trigger_words(new[loan.name], lang, likely.get(loan.name))}{before}")
     st.markdown("\n".join(rows) if rows else t("triggers_none", lang))
-    kept = [name for name, k in zip(result.ledger.terms.names, result.ledger.terms.kept_current) if k]
+    kept = result.ledger.terms.kept_names
     if kept:
         st.markdown(t("kept_current", lang, loans=("、" if lang == "zh" else ", ").join(kept)))
     for loan, short in short_of_contract(result).items():

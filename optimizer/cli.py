@@ -157,7 +157,7 @@ def _print_plan(result: PlanResult, summary: PlanSummary, show_months: int, reco
         print(f"Best plan found within the time limit (--time-limit); its weighted cost is at most "
               f"{result.gap:.1%} above the best possible (not proven optimal).")
     print(triggers_text(summary.triggers, reported_already_likely(terms)))
-    kept = [name for name, k in zip(terms.names, terms.kept_current) if k]
+    kept = terms.kept_names
     if kept:
         print(f"Kept current in every plan: {', '.join(kept)}. The money covers their installments every month, "
               "so no plan here lets them fall behind (that would be a default it could avoid). Where that leaves "

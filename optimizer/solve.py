@@ -490,11 +490,7 @@ def compound_search(arrays: LpArrays, solver: str, lp, budget: float) -> LpSolut
     compound = build_arrays(terms._replace(simple=None))
     # The cheapest seeds in turn, until one's months behind make one run per loan (see
     # :func:`_single_run_base`: the counsellor case, from no plan to the best one found).
-    first = None
-    for seed in seeded_starts(compound, solver, lp)[3][:4]:
-        first = single_run_start(compound, behind_pattern(compound, seed.x), solver, lp, paid_off_in(compound.layout, seed.x))
-        if first is not None:
-            break
+    _, first = _first_single_run(compound, seeded_starts(compound, solver, lp)[3][:4], solver, lp, regimed=False)
     if first is None:
         return None
     first = improve_runs(compound, first, lp, budget=budget)
@@ -696,17 +692,21 @@ def _single_run_base(arrays: LpArrays, base: LpSolution, ranked: list[LpSolution
     fits no plan, and the branch and bound starts from nothing (counsellor case with performing
     loans kept current, 10 s: 754,817 with neither this nor the same in :func:`compound_search`,
     754,817 with this alone, 740,876 with that alone, 738,369 with both)."""
-    def fits(candidate: LpSolution) -> bool:
-        starts = with_regime(arrays, candidate.regime)
-        return single_run_start(starts, behind_pattern(arrays, candidate.x), solver, lp,
-                                paid_off_in(arrays.layout, candidate.x)) is not None
+    found, _ = _first_single_run(arrays, [base, *[c for c in ranked if c is not base][:tries]], solver, lp,
+                                 regimed=True)
+    return found or base
 
-    if fits(base):
-        return base
-    for candidate in [c for c in ranked if c is not base][:tries]:
-        if fits(candidate):
-            return candidate
-    return base
+
+def _first_single_run(arrays: LpArrays, seeds: list[LpSolution], solver: str, lp,
+                      regimed: bool) -> tuple[LpSolution | None, LpSolution | None]:
+    """(the first of ``seeds`` whose months behind make one run per loan, the best plan with those
+    runs: :func:`single_run_start`), in the seed's own regime when ``regimed``; (None, None) if none do."""
+    for seed in seeds:
+        starts = with_regime(arrays, seed.regime) if regimed else arrays
+        first = single_run_start(starts, behind_pattern(arrays, seed.x), solver, lp, paid_off_in(arrays.layout, seed.x))
+        if first is not None:
+            return seed, first
+    return None, None
 
 
 def improve_regime(arrays: LpArrays, solution: LpSolution, lp, rounds: int = 6) -> LpSolution:

@@ -181,6 +181,11 @@ class PlanTerms(NamedTuple):
         return frozenset(name for name, row in zip(self.names, self.agreed) if row.any())
 
     @property
+    def kept_names(self) -> list[str]:
+        """Names of the loans every plan keeps current (``kept_current``), in scenario order."""
+        return [name for name, kept in zip(self.names, self.kept_current) if kept]
+
+    @property
     def opening_overdue(self) -> np.ndarray:
         return np.maximum(0.0, self.opening - self.schedule[:, 0] * ~self.stage0[:, ACCELERATED])
 
